@@ -90,7 +90,9 @@ export class ByteWriter {
 
   /** Bytes written so far (a copy, so the writer can be reused). */
   finish(): Uint8Array {
-    return this.buf.slice(0, this.pos);
+    const out = allocate(this.pos);
+    out.set(this.buf.subarray(0, this.pos));
+    return out;
   }
 
   /** A view of bytes written so far without copying; valid until the next write. */
@@ -101,6 +103,39 @@ export class ByteWriter {
   reset(): void {
     this.pos = 0;
   }
+}
+
+/**
+ * Small results are views into a shared slab, as Node's Buffer pool does:
+ * a fresh ArrayBuffer per 60-byte UPDATE costs more than encoding it.
+ * A view keeps its slab alive, so only small sizes are pooled.
+ */
+const SLAB_SIZE = 256 * 1024;
+const POOLED_MAX = 4096;
+let slab = new ArrayBuffer(SLAB_SIZE);
+let slabUsed = 0;
+
+export function allocate(n: number): Uint8Array {
+  if (n > POOLED_MAX) return new Uint8Array(n);
+  if (slabUsed + n > SLAB_SIZE) {
+    slab = new ArrayBuffer(SLAB_SIZE);
+    slabUsed = 0;
+  }
+  const view = new Uint8Array(slab, slabUsed, n);
+  // Keep views 8-byte aligned, like Buffer's pool.
+  slabUsed += (n + 7) & ~7;
+  return view;
+}
+
+/**
+ * A copy of buf[start, end) that shares nothing with buf. Buffer.slice
+ * returns a view, so decoders handed a socket Buffer must not use .slice;
+ * and decoded values may live long in the RIB, so they are not pooled.
+ */
+export function copyBytes(buf: Uint8Array, start = 0, end = buf.length): Uint8Array {
+  const out = new Uint8Array(end - start);
+  out.set(buf.subarray(start, end));
+  return out;
 }
 
 export function readU16(buf: Uint8Array, at: number): number {

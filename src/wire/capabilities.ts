@@ -1,5 +1,5 @@
 import type { ByteWriter } from '../lib/bytes.js';
-import { readU16, readU24, readU32 } from '../lib/bytes.js';
+import { readU16, readU24, readU32, copyBytes } from '../lib/bytes.js';
 import type { Capability } from './capability-types.js';
 import { CapabilityCode } from './constants.js';
 
@@ -15,8 +15,8 @@ export function decodeCapability(code: number, buf: Uint8Array, start: number, e
   const len = end - start;
   const unknown = (malformed?: string): Capability =>
     malformed === undefined
-      ? { kind: 'UNKNOWN', code, value: buf.slice(start, end) }
-      : { kind: 'UNKNOWN', code, value: buf.slice(start, end), malformed };
+      ? { kind: 'UNKNOWN', code, value: copyBytes(buf, start, end) }
+      : { kind: 'UNKNOWN', code, value: copyBytes(buf, start, end), malformed };
   switch (code) {
     case CapabilityCode.MULTIPROTOCOL:
       if (len !== 4) return unknown(`multiprotocol length ${len}, expected 4`);

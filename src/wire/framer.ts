@@ -1,4 +1,4 @@
-import { readU16 } from '../lib/bytes.js';
+import { readU16, copyBytes } from '../lib/bytes.js';
 import { HEADER_LENGTH, MAX_EXTENDED_MESSAGE_LENGTH, MAX_MESSAGE_LENGTH, MessageType, MIN_LENGTH } from './constants.js';
 import { BgpError, u16Data } from './error.js';
 import { HeaderSubcode } from './notification-codes.js';
@@ -75,7 +75,7 @@ export class Framer {
       p += length;
     }
     // Copy the tail so a large chunk is not kept alive by a few bytes.
-    if (p < buf.length) this.pending = buf.slice(p);
+    if (p < buf.length) this.pending = copyBytes(buf, p);
     return frames;
   }
 }

@@ -16,3 +16,4 @@ export * from './update-encode.js';
 export * from './as4.js';
 export * from './framer.js';
 export * from './message.js';
+export * from './format.js';

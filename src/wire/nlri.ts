@@ -113,3 +113,9 @@ export function writeNlri(w: ByteWriter, n: Nlri, addPath: boolean): void {
     w.bytes(n.addr.subarray(0, bytes));
   }
 }
+
+export function nlriListSize(list: readonly Nlri[], addPath: boolean): number {
+  let n = 0;
+  for (const x of list) n += (addPath ? 5 : 1) + ((x.len + 7) >>> 3);
+  return n;
+}

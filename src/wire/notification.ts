@@ -1,4 +1,4 @@
-import { ByteWriter } from '../lib/bytes.js';
+import { ByteWriter, copyBytes } from '../lib/bytes.js';
 import { MessageType } from './constants.js';
 import { beginMessage, endMessage } from './header.js';
 import { CeaseSubcode, ErrorCode } from './notification-codes.js';
@@ -14,7 +14,7 @@ export interface NotificationMessage {
 
 export function decodeNotification(body: Uint8Array): NotificationMessage {
   // The framer guarantees 2 bytes (minimum length 21); a peer's odd code or subcode is data, not an error.
-  return { type: 'NOTIFICATION', code: body[0] ?? 0, subcode: body[1] ?? 0, data: body.slice(2) };
+  return { type: 'NOTIFICATION', code: body[0] ?? 0, subcode: body[1] ?? 0, data: copyBytes(body, 2) };
 }
 
 export function encodeNotification(m: NotificationMessage, w = new ByteWriter(64)): Uint8Array {

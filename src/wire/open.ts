@@ -1,4 +1,4 @@
-import { ByteWriter, readU16, readU32 } from '../lib/bytes.js';
+import { ByteWriter, readU16, readU32, copyBytes } from '../lib/bytes.js';
 import { capabilityCode, decodeCapability, encodeCapabilityValue } from './capabilities.js';
 import type { Capability } from './capability-types.js';
 import { MessageType, OptParamType } from './constants.js';
@@ -68,7 +68,7 @@ export function decodeOpen(body: Uint8Array): OpenMessage {
     if (type === OptParamType.CAPABILITIES) {
       parameters.push({ kind: 'CAPABILITIES', capabilities: decodeCapabilities(body, vStart, vEnd) });
     } else {
-      parameters.push({ kind: 'UNKNOWN', type, value: body.slice(vStart, vEnd) });
+      parameters.push({ kind: 'UNKNOWN', type, value: copyBytes(body, vStart, vEnd) });
     }
     p = vEnd;
   }

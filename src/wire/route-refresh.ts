@@ -1,4 +1,4 @@
-import { ByteWriter, readU16 } from '../lib/bytes.js';
+import { ByteWriter, readU16, copyBytes } from '../lib/bytes.js';
 import { MessageType } from './constants.js';
 import { BgpError } from './error.js';
 import { beginMessage, endMessage } from './header.js';
@@ -25,7 +25,7 @@ export interface RouteRefreshMessage {
 /** `raw` is the whole message, which RFC 7313 §5 puts in the NOTIFICATION data. */
 export function decodeRouteRefresh(body: Uint8Array, raw: Uint8Array): RouteRefreshMessage {
   if (body.length !== 4) {
-    throw new BgpError(ErrorCode.ROUTE_REFRESH, RouteRefreshSubcode.INVALID_MESSAGE_LENGTH, raw.slice(), `ROUTE-REFRESH of ${raw.length} bytes`);
+    throw new BgpError(ErrorCode.ROUTE_REFRESH, RouteRefreshSubcode.INVALID_MESSAGE_LENGTH, copyBytes(raw), `ROUTE-REFRESH of ${raw.length} bytes`);
   }
   return { type: 'ROUTE_REFRESH', afi: readU16(body, 0), subtype: body[2]!, safi: body[3]! };
 }

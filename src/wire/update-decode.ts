@@ -1,4 +1,4 @@
-import { readU16 } from '../lib/bytes.js';
+import { readU16, copyBytes } from '../lib/bytes.js';
 import { codecByCode, canonicalFlags } from './attributes/index.js';
 import { Malformed } from './attributes/codec.js';
 import { checkNeverPropagated } from './attributes/never-propagated.js';
@@ -80,7 +80,7 @@ export function decodeUpdate(body: Uint8Array, ctx: DecodeContext): UpdateDecode
     const headerLen = extended ? 4 : 3;
     // RFC 7606 §4: a header or value running past the attribute list is treat-as-withdraw.
     if (attrEnd - p < headerLen) {
-      report(listProblem(`${attrEnd - p} stray octets at the end of the attribute list`, body.slice(p, attrEnd)));
+      report(listProblem(`${attrEnd - p} stray octets at the end of the attribute list`, copyBytes(body, p, attrEnd)));
       break;
     }
     const code = body[p + 1]!;
@@ -88,19 +88,18 @@ export function decodeUpdate(body: Uint8Array, ctx: DecodeContext): UpdateDecode
     const vStart = p + headerLen;
     const vEnd = vStart + valueLen;
     if (vEnd > attrEnd) {
-      report({ ...listProblem(`attribute ${code} of length ${valueLen} runs past the attribute list`, body.slice(p, attrEnd)), code });
+      report({ ...listProblem(`attribute ${code} of length ${valueLen} runs past the attribute list`, copyBytes(body, p, attrEnd)), code });
       break;
     }
     const at = p;
     p = vEnd;
-    const raw = () => body.slice(at, vEnd);
 
     if (seen.has(code)) {
       // RFC 7606 §3(g)
       if (code === AttrCode.MP_REACH_NLRI || code === AttrCode.MP_UNREACH_NLRI) {
         throw new BgpError(3, UpdateSubcode.MALFORMED_ATTRIBUTE_LIST, EMPTY, `attribute ${code} appears twice`);
       }
-      report({ code, action: 'attribute-discard', reason: 'repeated attribute, first kept', subcode: UpdateSubcode.MALFORMED_ATTRIBUTE_LIST, data: raw() });
+      report({ code, action: 'attribute-discard', reason: 'repeated attribute, first kept', subcode: UpdateSubcode.MALFORMED_ATTRIBUTE_LIST, data: copyBytes(body, at, vEnd) });
       continue;
     }
     seen.add(code);
@@ -108,35 +107,39 @@ export function decodeUpdate(body: Uint8Array, ctx: DecodeContext): UpdateDecode
     const codec = codecByCode[code];
     if (codec === undefined) {
       if (!(flags & AttrFlag.OPTIONAL)) {
-        throw new BgpError(3, UpdateSubcode.UNRECOGNIZED_WELL_KNOWN_ATTRIBUTE, raw(), `unrecognized well-known attribute ${code}`);
+        throw new BgpError(3, UpdateSubcode.UNRECOGNIZED_WELL_KNOWN_ATTRIBUTE, copyBytes(body, at, vEnd), `unrecognized well-known attribute ${code}`);
       }
       if (code === AttrCode.AIGP || code === AttrCode.PREFIX_SID) {
         const why = checkNeverPropagated(code, body, vStart, vEnd);
         if (why) {
-          report({ code, action: 'attribute-discard', reason: why, subcode: UpdateSubcode.OPTIONAL_ATTRIBUTE_ERROR, data: raw() });
+          report({ code, action: 'attribute-discard', reason: why, subcode: UpdateSubcode.OPTIONAL_ATTRIBUTE_ERROR, data: copyBytes(body, at, vEnd) });
           continue;
         }
       }
-      attributes.push({ kind: 'UNKNOWN', code, flags, value: body.slice(vStart, vEnd) });
+      attributes.push({ kind: 'UNKNOWN', code, flags, value: copyBytes(body, vStart, vEnd) });
       continue;
     }
 
-    const canonical = canonicalFlags(codec);
-    if ((flags & (AttrFlag.OPTIONAL | AttrFlag.TRANSITIVE)) !== canonical) {
-      // RFC 7606 §3(c): the attribute's own malformed action applies.
-      const action = codec.malformedAction;
-      const reason = `${codec.kind}: flags 0x${flags.toString(16)} conflict with the attribute's definition`;
-      if (action === 'session-reset') throw new BgpError(3, UpdateSubcode.ATTRIBUTE_FLAGS_ERROR, raw(), reason);
-      report({ code, action, reason, subcode: UpdateSubcode.ATTRIBUTE_FLAGS_ERROR, data: raw() });
+    // RFC 7606 §7.5, §7.9, §7.10: from an external peer these are discarded whatever their state.
+    if (ctx.ebgp && codec.discardFromEbgp) {
+      report({ code, action: 'attribute-discard', reason: `${codec.kind} from an external peer`, subcode: UpdateSubcode.MALFORMED_ATTRIBUTE_LIST, data: copyBytes(body, at, vEnd) });
       continue;
     }
-    if (ctx.ebgp && codec.discardFromEbgp) {
-      report({ code, action: 'attribute-discard', reason: `${codec.kind} from an external peer`, subcode: UpdateSubcode.MALFORMED_ATTRIBUTE_LIST, data: raw() });
+    const canonical = canonicalFlags(codec);
+    // RFC 7606 §3(c) for the Optional and Transitive bits; RFC 4271 §4.3: Partial
+    // is only for optional transitive attributes. The attribute's own malformed
+    // action applies (RFC 7606 §7.6 and §7.7 make that discard for the aggregates).
+    const partialMisused = (flags & AttrFlag.PARTIAL) !== 0 && canonical !== (AttrFlag.OPTIONAL | AttrFlag.TRANSITIVE);
+    if ((flags & (AttrFlag.OPTIONAL | AttrFlag.TRANSITIVE)) !== canonical || partialMisused) {
+      const action = codec.malformedAction;
+      const reason = `${codec.kind}: flags 0x${flags.toString(16)} conflict with the attribute's definition`;
+      if (action === 'session-reset') throw new BgpError(3, UpdateSubcode.ATTRIBUTE_FLAGS_ERROR, copyBytes(body, at, vEnd), reason);
+      report({ code, action, reason, subcode: UpdateSubcode.ATTRIBUTE_FLAGS_ERROR, data: copyBytes(body, at, vEnd) });
       continue;
     }
     if (ctx.fourOctetAs && (code === AttrCode.AS4_PATH || code === AttrCode.AS4_AGGREGATOR)) {
       // RFC 6793 §3: a NEW speaker never sends these to a NEW speaker.
-      report({ code, action: 'attribute-discard', reason: `${codec.kind} from a 4-octet AS speaker`, subcode: UpdateSubcode.OPTIONAL_ATTRIBUTE_ERROR, data: raw() });
+      report({ code, action: 'attribute-discard', reason: `${codec.kind} from a 4-octet AS speaker`, subcode: UpdateSubcode.OPTIONAL_ATTRIBUTE_ERROR, data: copyBytes(body, at, vEnd) });
       continue;
     }
 
@@ -144,11 +147,11 @@ export function decodeUpdate(body: Uint8Array, ctx: DecodeContext): UpdateDecode
     if (decoded instanceof Malformed) {
       const action = decoded.action ?? codec.malformedAction;
       const reason = `${codec.kind}: ${decoded.reason}`;
-      if (action === 'session-reset') throw new BgpError(3, decoded.subcode, raw(), reason);
+      if (action === 'session-reset') throw new BgpError(3, decoded.subcode, copyBytes(body, at, vEnd), reason);
       const problem: AttributeProblem =
         decoded.afi === undefined
-          ? { code, action, reason, subcode: decoded.subcode, data: raw() }
-          : { code, action, reason, subcode: decoded.subcode, data: raw(), afi: decoded.afi, safi: decoded.safi! };
+          ? { code, action, reason, subcode: decoded.subcode, data: copyBytes(body, at, vEnd) }
+          : { code, action, reason, subcode: decoded.subcode, data: copyBytes(body, at, vEnd), afi: decoded.afi, safi: decoded.safi! };
       report(problem);
       continue;
     }

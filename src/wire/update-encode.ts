@@ -7,8 +7,16 @@ import { beginMessage, endMessage, maxMessageLength } from './header.js';
 import { nlriSize, writeNlri, type Nlri } from './nlri.js';
 import type { UpdateMessage } from './update-types.js';
 
+/**
+ * Scratch space for encoding: the event loop runs one encode at a time and
+ * every encoder copies its result out, so one writer serves them all.
+ */
+const scratch = new ByteWriter(65536);
+
 /** Encode one UPDATE exactly as given (attributes in their order). */
-export function encodeUpdate(u: UpdateMessage, ctx: CodecContext, w = new ByteWriter()): Uint8Array {
+export function encodeUpdate(u: UpdateMessage, ctx: CodecContext): Uint8Array {
+  const w = scratch;
+  w.reset();
   const addPath = ctx.addPath.has(IPV4_UNICAST);
   const start = beginMessage(w, MessageType.UPDATE);
   const wAt = w.reserve(2);
@@ -19,7 +27,7 @@ export function encodeUpdate(u: UpdateMessage, ctx: CodecContext, w = new ByteWr
   w.patchU16(aAt, w.pos - aAt - 2);
   for (const n of u.nlri) writeNlri(w, n, addPath);
   endMessage(w, start, maxMessageLength(ctx));
-  return w.finish().subarray(start);
+  return w.finish();
 }
 
 /** How many of nlri[from..] fit in `budget` bytes. */

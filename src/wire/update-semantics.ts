@@ -22,27 +22,27 @@ function martianNextHop(nh: number, allowLoopback: boolean): string | null {
  * start with the peer's AS when first-AS enforcement is on (RFC 4271 §6.3).
  * Each is reported as treat-as-withdraw: a previous copy of the route is gone.
  */
-export function checkSemantics(attrs: readonly PathAttribute[], ipv4Nlri: boolean, ctx: DecodeContext): AttributeProblem[] {
-  const out: AttributeProblem[] = [];
-  const data = new Uint8Array(0);
+export function checkSemantics(attrs: readonly PathAttribute[], ipv4Nlri: boolean, ctx: DecodeContext): readonly AttributeProblem[] {
+  let out: AttributeProblem[] | null = null;
+  const push = (p: AttributeProblem) => (out ??= []).push(p);
   for (const a of attrs) {
     switch (a.kind) {
       case 'NEXT_HOP': {
         if (!ipv4Nlri) break;
         const why = martianNextHop(a.nextHop, ctx.allowLoopbackNextHop ?? false) ?? (ctx.localAddresses?.has(a.nextHop) ? 'one of our own addresses' : null);
         if (why) {
-          out.push({ code: AttrCode.NEXT_HOP, action: 'treat-as-withdraw', reason: `NEXT_HOP ${formatIpv4(a.nextHop)} is ${why}; route ignored`, subcode: UpdateSubcode.INVALID_NEXT_HOP_ATTRIBUTE, data });
+          push({ code: AttrCode.NEXT_HOP, action: 'treat-as-withdraw', reason: `NEXT_HOP ${formatIpv4(a.nextHop)} is ${why}; route ignored`, subcode: UpdateSubcode.INVALID_NEXT_HOP_ATTRIBUTE, data });
         }
         break;
       }
       case 'ORIGINATOR_ID':
         if (ctx.routerId !== undefined && a.originatorId === ctx.routerId) {
-          out.push({ code: AttrCode.ORIGINATOR_ID, action: 'treat-as-withdraw', reason: 'ORIGINATOR_ID is our router id (reflection loop)', subcode: 0, data });
+          push({ code: AttrCode.ORIGINATOR_ID, action: 'treat-as-withdraw', reason: 'ORIGINATOR_ID is our router id (reflection loop)', subcode: 0, data });
         }
         break;
       case 'CLUSTER_LIST':
         if (ctx.clusterId !== undefined && a.clusterList.includes(ctx.clusterId)) {
-          out.push({ code: AttrCode.CLUSTER_LIST, action: 'treat-as-withdraw', reason: `CLUSTER_LIST holds our cluster id ${formatIpv4(ctx.clusterId)} (reflection loop)`, subcode: 0, data });
+          push({ code: AttrCode.CLUSTER_LIST, action: 'treat-as-withdraw', reason: `CLUSTER_LIST holds our cluster id ${formatIpv4(ctx.clusterId)} (reflection loop)`, subcode: 0, data });
         }
         break;
       case 'AS_PATH': {
@@ -52,7 +52,7 @@ export function checkSemantics(attrs: readonly PathAttribute[], ipv4Nlri: boolea
         if (first && (first.type === 3 || first.type === 4)) break;
         const expected = ctx.fourOctetAs || ctx.peerAs <= 0xffff ? ctx.peerAs : AS_TRANS;
         if (!first || first.type !== 2 || first.asns[0] !== expected) {
-          out.push({ code: AttrCode.AS_PATH, action: 'treat-as-withdraw', reason: `AS_PATH does not start with the peer AS ${ctx.peerAs}`, subcode: UpdateSubcode.MALFORMED_AS_PATH, data });
+          push({ code: AttrCode.AS_PATH, action: 'treat-as-withdraw', reason: `AS_PATH does not start with the peer AS ${ctx.peerAs}`, subcode: UpdateSubcode.MALFORMED_AS_PATH, data });
         }
         break;
       }
@@ -60,5 +60,8 @@ export function checkSemantics(attrs: readonly PathAttribute[], ipv4Nlri: boolea
         break;
     }
   }
-  return out;
+  return out ?? NONE;
 }
+
+const NONE: readonly AttributeProblem[] = Object.freeze([]);
+const data = new Uint8Array(0);

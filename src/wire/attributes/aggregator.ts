@@ -15,6 +15,7 @@ export const aggregatorCodec = defineAttribute({
   transitive: true,
   malformedAction: 'attribute-discard',
   subcode: UpdateSubcode.ATTRIBUTE_LENGTH_ERROR,
+  size: (_attr, ctx) => (ctx.fourOctetAs ? 8 : 6),
   decode(buf, start, end, ctx) {
     const expected = ctx.fourOctetAs ? 8 : 6;
     if (end - start !== expected) {

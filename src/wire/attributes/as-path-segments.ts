@@ -58,3 +58,10 @@ export function encodeSegments(segments: readonly AsPathSegment[], w: ByteWriter
     }
   }
 }
+
+/** Bytes the segments take, counting the splits encodeSegments makes. */
+export function segmentsSize(segments: readonly AsPathSegment[], asSize: 2 | 4): number {
+  let n = 0;
+  for (const seg of segments) n += 2 * Math.ceil(seg.asns.length / MAX_SEGMENT_ASNS) + seg.asns.length * asSize;
+  return n;
+}

@@ -11,6 +11,7 @@ export const as4AggregatorCodec = defineAttribute({
   transitive: true,
   malformedAction: 'attribute-discard',
   subcode: UpdateSubcode.OPTIONAL_ATTRIBUTE_ERROR,
+  size: () => 8,
   decode(buf, start, end) {
     if (end - start !== 8) return new Malformed(`length ${end - start}, expected 8`, UpdateSubcode.ATTRIBUTE_LENGTH_ERROR);
     const asn = readU32(buf, start);

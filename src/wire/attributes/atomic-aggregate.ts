@@ -10,6 +10,7 @@ export const atomicAggregateCodec = defineAttribute({
   transitive: true,
   malformedAction: 'attribute-discard',
   subcode: UpdateSubcode.ATTRIBUTE_LENGTH_ERROR,
+  size: () => 0,
   decode(_buf, start, end) {
     if (end !== start) return new Malformed(`length ${end - start}, expected 0`, UpdateSubcode.ATTRIBUTE_LENGTH_ERROR);
     return { kind: 'ATOMIC_AGGREGATE' };

@@ -15,6 +15,7 @@ export const clusterListCodec = defineAttribute({
   malformedAction: 'treat-as-withdraw',
   subcode: UpdateSubcode.ATTRIBUTE_LENGTH_ERROR,
   discardFromEbgp: true,
+  size: (attr) => attr.clusterList.length * 4,
   decode(buf, start, end) {
     const len = end - start;
     if (len === 0 || len % 4 !== 0) return new Malformed(`length ${len} is not a positive multiple of 4`, UpdateSubcode.ATTRIBUTE_LENGTH_ERROR);

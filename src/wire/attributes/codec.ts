@@ -27,6 +27,8 @@ export interface AttributeCodec<K extends AttrKind = AttrKind> {
   readonly subcode: number;
   /** Received from an external peer, the attribute is discarded (RFC 7606 §7.5, §7.9, §7.10). */
   readonly discardFromEbgp?: boolean;
+  /** Bytes the value will take, so the header is written once with the right length form. */
+  size(attr: AttrOf<K>, ctx: CodecContext): number;
   /** Decode the value in buf[start, end). Never throws. */
   decode(buf: Uint8Array, start: number, end: number, ctx: DecodeContext): AttrOf<K> | Malformed;
   /** Write the value (not the header). */

@@ -11,6 +11,7 @@ export const communitiesCodec = defineAttribute({
   transitive: true,
   malformedAction: 'treat-as-withdraw',
   subcode: UpdateSubcode.OPTIONAL_ATTRIBUTE_ERROR,
+  size: (attr) => attr.communities.length * 4,
   decode(buf, start, end) {
     const len = end - start;
     if (len === 0 || len % 4 !== 0) return new Malformed(`length ${len} is not a positive multiple of 4`, UpdateSubcode.OPTIONAL_ATTRIBUTE_ERROR);

@@ -15,6 +15,7 @@ export const extendedCommunitiesCodec = defineAttribute({
   transitive: true,
   malformedAction: 'treat-as-withdraw',
   subcode: UpdateSubcode.OPTIONAL_ATTRIBUTE_ERROR,
+  size: (attr) => attr.communities.length * 8,
   decode(buf, start, end) {
     const len = end - start;
     if (len === 0 || len % 8 !== 0) return new Malformed(`length ${len} is not a positive multiple of 8`, UpdateSubcode.OPTIONAL_ATTRIBUTE_ERROR);

@@ -66,29 +66,27 @@ export function attributeCode(attr: PathAttribute): number {
  * Length when the value needs it or the received flags had it), value.
  */
 export function encodeAttribute(attr: PathAttribute, w: ByteWriter, ctx: CodecContext): void {
-  const start = w.pos;
   let flags: number;
   let code: number;
+  let len: number;
+  let codec: AnyAttributeCodec | undefined;
   if (attr.kind === 'UNKNOWN') {
     flags = attr.flags;
     code = attr.code;
-    w.u8(flags).u8(code).u16(0).bytes(attr.value);
+    len = attr.value.length;
   } else {
-    const codec = codecByKind.get(attr.kind)!;
+    codec = codecByKind.get(attr.kind)!;
     flags = attr.flags ?? canonicalFlags(codec);
     code = codec.code;
-    w.u8(flags).u8(code).u16(0);
-    codec.encode(attr, w, ctx);
+    len = codec.size(attr, ctx);
   }
-  const len = w.pos - start - 4;
   if (len > 0xffff) throw new RangeError(`attribute ${code} value of ${len} bytes does not fit`);
-  if (flags & AttrFlag.EXTENDED_LENGTH || len > 0xff) {
-    w.patchU8(start, flags | AttrFlag.EXTENDED_LENGTH);
-    w.patchU16(start + 2, len);
-  } else {
-    w.patchU8(start + 2, len);
-    w.removeAt(start + 3, 1);
-  }
+  if (flags & AttrFlag.EXTENDED_LENGTH || len > 0xff) w.u8(flags | AttrFlag.EXTENDED_LENGTH).u8(code).u16(len);
+  else w.u8(flags).u8(code).u8(len);
+  const valueStart = w.pos;
+  if (codec === undefined) w.bytes((attr as { value: Uint8Array }).value);
+  else codec.encode(attr, w, ctx);
+  if (w.pos - valueStart !== len) throw new Error(`attribute ${code}: size() said ${len}, encode wrote ${w.pos - valueStart}`);
 }
 
 /**

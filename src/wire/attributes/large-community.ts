@@ -12,6 +12,7 @@ export const largeCommunityCodec = defineAttribute({
   transitive: true,
   malformedAction: 'treat-as-withdraw',
   subcode: UpdateSubcode.OPTIONAL_ATTRIBUTE_ERROR,
+  size: (attr) => attr.communities.length * 12,
   decode(buf, start, end) {
     const len = end - start;
     if (len === 0 || len % 12 !== 0) return new Malformed(`length ${len} is not a positive multiple of 12`, UpdateSubcode.OPTIONAL_ATTRIBUTE_ERROR);

@@ -15,6 +15,7 @@ export const localPrefCodec = defineAttribute({
   malformedAction: 'treat-as-withdraw',
   subcode: UpdateSubcode.ATTRIBUTE_LENGTH_ERROR,
   discardFromEbgp: true,
+  size: () => 4,
   decode(buf, start, end) {
     if (end - start !== 4) return new Malformed(`length ${end - start}, expected 4`, UpdateSubcode.ATTRIBUTE_LENGTH_ERROR);
     return { kind: 'LOCAL_PREF', localPref: readU32(buf, start) };

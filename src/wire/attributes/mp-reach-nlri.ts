@@ -1,6 +1,6 @@
-import { readU16 } from '../../lib/bytes.js';
+import { readU16, copyBytes } from '../../lib/bytes.js';
 import { AttrCode, familyKey } from '../constants.js';
-import { writeNlri } from '../nlri.js';
+import { nlriListSize, writeNlri } from '../nlri.js';
 import { UpdateSubcode } from '../notification-codes.js';
 import { defineAttribute } from './codec.js';
 import { decodeMpNlri, isPrefixFamily, mpMalformed } from './mp-family.js';
@@ -20,6 +20,7 @@ export const mpReachNlriCodec = defineAttribute({
   transitive: false,
   malformedAction: 'session-reset',
   subcode: UpdateSubcode.MALFORMED_ATTRIBUTE_LIST,
+  size: (attr, ctx) => 5 + attr.nextHop.length + (attr.rawNlri ? attr.rawNlri.length : nlriListSize(attr.nlri, ctx.addPath.has(familyKey(attr.afi, attr.safi)))),
   decode(buf, start, end, ctx) {
     if (end - start < 3) return mpMalformed(`length ${end - start} too short for AFI/SAFI`, ctx);
     const afi = readU16(buf, start);
@@ -32,9 +33,9 @@ export const mpReachNlriCodec = defineAttribute({
     if (!nextHopLengthValid(afi, safi, nhLen)) {
       return mpMalformed(`next hop length ${nhLen} invalid for AFI ${afi} SAFI ${safi}`, ctx, afi, safi);
     }
-    const nextHop = buf.slice(start + 4, nhEnd);
+    const nextHop = copyBytes(buf, start + 4, nhEnd);
     if (!isPrefixFamily(afi, safi)) {
-      return { kind: 'MP_REACH_NLRI', afi, safi, nextHop, nlri: [], rawNlri: buf.slice(nhEnd + 1, end) };
+      return { kind: 'MP_REACH_NLRI', afi, safi, nextHop, nlri: [], rawNlri: copyBytes(buf, nhEnd + 1, end) };
     }
     const nlri = decodeMpNlri(buf, nhEnd + 1, end, afi, safi, ctx);
     if (typeof nlri === 'string') return mpMalformed(nlri, ctx, afi, safi);

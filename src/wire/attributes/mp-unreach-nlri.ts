@@ -1,6 +1,6 @@
-import { readU16 } from '../../lib/bytes.js';
+import { readU16, copyBytes } from '../../lib/bytes.js';
 import { AttrCode, familyKey } from '../constants.js';
-import { writeNlri } from '../nlri.js';
+import { nlriListSize, writeNlri } from '../nlri.js';
 import { UpdateSubcode } from '../notification-codes.js';
 import { defineAttribute } from './codec.js';
 import { decodeMpNlri, isPrefixFamily, mpMalformed } from './mp-family.js';
@@ -16,12 +16,13 @@ export const mpUnreachNlriCodec = defineAttribute({
   transitive: false,
   malformedAction: 'session-reset',
   subcode: UpdateSubcode.MALFORMED_ATTRIBUTE_LIST,
+  size: (attr, ctx) => 3 + (attr.rawNlri ? attr.rawNlri.length : nlriListSize(attr.withdrawn, ctx.addPath.has(familyKey(attr.afi, attr.safi)))),
   decode(buf, start, end, ctx) {
     if (end - start < 3) return mpMalformed(`length ${end - start} too short for AFI/SAFI`, ctx);
     const afi = readU16(buf, start);
     const safi = buf[start + 2]!;
     if (!isPrefixFamily(afi, safi)) {
-      return { kind: 'MP_UNREACH_NLRI', afi, safi, withdrawn: [], rawNlri: buf.slice(start + 3, end) };
+      return { kind: 'MP_UNREACH_NLRI', afi, safi, withdrawn: [], rawNlri: copyBytes(buf, start + 3, end) };
     }
     const withdrawn = decodeMpNlri(buf, start + 3, end, afi, safi, ctx);
     if (typeof withdrawn === 'string') return mpMalformed(withdrawn, ctx, afi, safi);

@@ -11,6 +11,7 @@ export const multiExitDiscCodec = defineAttribute({
   transitive: false,
   malformedAction: 'treat-as-withdraw',
   subcode: UpdateSubcode.ATTRIBUTE_LENGTH_ERROR,
+  size: () => 4,
   decode(buf, start, end) {
     if (end - start !== 4) return new Malformed(`length ${end - start}, expected 4`, UpdateSubcode.ATTRIBUTE_LENGTH_ERROR);
     return { kind: 'MULTI_EXIT_DISC', med: readU32(buf, start) };

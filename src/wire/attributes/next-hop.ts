@@ -11,6 +11,7 @@ export const nextHopCodec = defineAttribute({
   transitive: true,
   malformedAction: 'treat-as-withdraw',
   subcode: UpdateSubcode.ATTRIBUTE_LENGTH_ERROR,
+  size: () => 4,
   decode(buf, start, end) {
     if (end - start !== 4) return new Malformed(`length ${end - start}, expected 4`, UpdateSubcode.ATTRIBUTE_LENGTH_ERROR);
     return { kind: 'NEXT_HOP', nextHop: readU32(buf, start) };

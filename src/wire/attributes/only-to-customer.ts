@@ -11,6 +11,7 @@ export const onlyToCustomerCodec = defineAttribute({
   transitive: true,
   malformedAction: 'treat-as-withdraw',
   subcode: UpdateSubcode.OPTIONAL_ATTRIBUTE_ERROR,
+  size: () => 4,
   decode(buf, start, end) {
     if (end - start !== 4) return new Malformed(`length ${end - start}, expected 4`, UpdateSubcode.ATTRIBUTE_LENGTH_ERROR);
     return { kind: 'ONLY_TO_CUSTOMER', asn: readU32(buf, start) };

@@ -10,6 +10,7 @@ export const originCodec = defineAttribute({
   transitive: true,
   malformedAction: 'treat-as-withdraw',
   subcode: UpdateSubcode.ATTRIBUTE_LENGTH_ERROR,
+  size: () => 1,
   decode(buf, start, end) {
     if (end - start !== 1) return new Malformed(`length ${end - start}, expected 1`, UpdateSubcode.ATTRIBUTE_LENGTH_ERROR);
     const origin = buf[start]!;

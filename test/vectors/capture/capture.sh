@@ -24,12 +24,13 @@ OUT="${1:-$REPO/test/vectors/captured}"
 WORK=/tmp/petrel-bgp-capture
 NSS=(pv-bird pv-frr pv-gobgp pv-sw)
 FRR_BGPD=/usr/lib/frr/bgpd
+FRR_ZEBRA=/usr/lib/frr/zebra
 
 [ "$(id -u)" = 0 ] || { echo "must run as root" >&2; exit 1; }
 for t in bird birdc gobgpd gobgp tshark vtysh python3 ip; do
   command -v "$t" >/dev/null || { echo "missing $t" >&2; exit 1; }
 done
-[ -x "$FRR_BGPD" ] || { echo "missing $FRR_BGPD" >&2; exit 1; }
+for t in "$FRR_BGPD" "$FRR_ZEBRA"; do [ -x "$t" ] || { echo "missing $t" >&2; exit 1; }; done
 
 log() { printf '[%s] %s\n' "$(date +%T)" "$*" >&2; }
 
@@ -129,16 +130,23 @@ start_bird() {
   ip netns exec pv-bird bird -f -c "$dir/bird.conf" -s "$dir/bird.ctl" >"$dir/bird.out" 2>&1 &
   echo $! >"$dir/bird.pid"
 }
+# FRR: zebra (only inside pv-frr) gives bgpd the interface list it needs to
+# accept and send link-local IPv6 next hops; bgpd connects to it.
 start_frr() {
   local dir=$1
   mkdir -p "$dir/frr-vty"
-  ip netns exec pv-frr "$FRR_BGPD" -Z --skip_runas -f "$dir/frr.conf" -i "$dir/frr.pid" \
+  printf 'hostname frr-petrel\nlog file %s/zebra.log\n' "$dir" >"$dir/zebra.conf"
+  ip netns exec pv-frr "$FRR_ZEBRA" --skip_runas -f "$dir/zebra.conf" -i "$dir/zebra.pid" \
+    --vty_socket "$dir/frr-vty" -z "$dir/zserv.api" -P 0 >"$dir/zebra.out" 2>&1 &
+  for _ in $(seq 50); do [ -S "$dir/zserv.api" ] && break; sleep 0.1; done
+  ip netns exec pv-frr "$FRR_BGPD" --skip_runas -f "$dir/frr.conf" -i "$dir/frr.pid" \
     --vty_socket "$dir/frr-vty" -z "$dir/zserv.api" -P 0 >"$dir/frr.out" 2>&1 &
 }
 start_gobgp() {
   local dir=$1
-  ip netns exec pv-gobgp gobgpd -f "$dir/gobgp.toml" -t toml --api-hosts 127.0.0.1:50051 \
-    --log-level info >"$dir/gobgp.log" 2>&1 &
+  # own UTS namespace so that the FQDN capability carries a fixed host name
+  ip netns exec pv-gobgp unshare --uts sh -c 'hostname gobgp-petrel && exec "$@"' sh \
+    gobgpd -f "$dir/gobgp.toml" -t toml --api-hosts 127.0.0.1:50051 --log-level info >"$dir/gobgp.log" 2>&1 &
   echo $! >"$dir/gobgp.pid"
   for _ in $(seq 50); do
     ip netns exec pv-gobgp gobgp -u 127.0.0.1 -p 50051 global >/dev/null 2>&1 && return
@@ -176,13 +184,13 @@ wait_established() {
 
 stop_daemons() {
   local dir=$1 pid
-  for f in bird.pid frr.pid gobgp.pid; do
+  for f in bird.pid frr.pid zebra.pid gobgp.pid; do
     [ -f "$dir/$f" ] || continue
     pid=$(cat "$dir/$f")
     kill -TERM "$pid" 2>/dev/null || true
   done
   sleep 2
-  for f in bird.pid frr.pid gobgp.pid; do
+  for f in bird.pid frr.pid zebra.pid gobgp.pid; do
     [ -f "$dir/$f" ] || continue
     pid=$(cat "$dir/$f")
     kill -KILL "$pid" 2>/dev/null || true
@@ -215,6 +223,12 @@ protocol static s6 {
   route 2001:db8:1:13::/64 blackhole;
 }
 protocol static sdyn4 { disabled; ipv4; route 198.19.21.0/24 blackhole; route 198.19.22.0/24 blackhole; }
+# 1100 prefixes sharing one attribute set: more than 4096 bytes of NLRI, so
+# BIRD sends one extended (RFC 8654) UPDATE to FRR and splits it for GoBGP
+protocol static sbulk {
+  ipv4;
+$(for i in $(seq 0 1099); do printf '  route 198.19.%d.%d/28 blackhole;\n' $((128 + i / 16)) $(((i % 16) * 16)); done)
+}
 protocol static sdyn6 { disabled; ipv6; route 2001:db8:1:21::/64 blackhole; route 2001:db8:1:22::/64 blackhole; }
 
 filter out4 {
@@ -229,6 +243,7 @@ filter out4 {
     bgp_ext_community.add((ro, 65001, 7));
     bgp_large_community.add((4200000001, 1, 2));
   }
+  if net ~ [ 198.19.128.0/17{28,28} ] then bgp_community.add((65001,128));
   if net ~ [ 198.19.11.0/24, 198.19.12.0/24, 198.19.13.0/24, 198.19.21.0/24, 198.19.22.0/24 ] then {
     bgp_community.add((65001,11));
     bgp_large_community.add((4200000001, 11, 0));
@@ -334,7 +349,6 @@ router bgp 65002
  neighbor 2001:db8::1 remote-as 4200000001
  neighbor 2001:db8::1 timers connect 5
  neighbor 2001:db8::1 capability extended-nexthop
- neighbor 2001:db8::1 extended-optional-parameters
  neighbor 198.18.0.3 remote-as 65003
  neighbor 198.18.0.3 local-role peer
  neighbor 198.18.0.3 timers connect 5
@@ -342,6 +356,7 @@ router bgp 65002
  neighbor 2001:db8::3 timers connect 5
  neighbor 198.18.0.11 remote-as 4200000001
  neighbor 198.18.0.11 update-source 198.18.0.12
+ neighbor 198.18.0.11 extended-optional-parameters
  neighbor 198.18.0.11 timers connect 10
  neighbor 198.18.0.13 remote-as 65098
  neighbor 198.18.0.13 update-source 198.18.0.12
@@ -490,10 +505,6 @@ actions_ebgp() {
   birdc_ reload in frr6 >/dev/null
   sleep 1
   vty 'clear bgp 198.18.0.1 soft in' 'clear bgp 2001:db8::1 soft in' 'clear bgp 198.18.0.3 soft in' >/dev/null
-  sleep 1
-  gob neighbor 198.18.0.1 softresetin 
-  gob neighbor 198.18.0.2 softresetin 
-  gob neighbor 2001:db8::2 softresetin -a ipv6 || true
   sleep 2
   log "ebgp: announce"
   birdc_ enable sdyn4 >/dev/null
@@ -511,19 +522,17 @@ actions_ebgp() {
   gob global rib del -a ipv4 198.19.36.0/24
   gob global rib del -a ipv6 2001:db8:3:36::/64
   sleep 3
-  log "ebgp: notifications"
-  birdc_ disable frr4 '"maintenance window"' >/dev/null
-  frrconf 'router bgp 65002' 'neighbor 198.18.0.3 shutdown message frr maintenance' >/dev/null
-  gob neighbor 198.18.0.1 disable --reason "gobgp maintenance" || true
+  log "ebgp: session teardowns"
+  # one teardown per session, each initiated by a different implementation
+  birdc_ disable frr4 '"maintenance window"' >/dev/null                       # BIRD->FRR v4
+  frrconf 'router bgp 65002' 'neighbor 198.18.0.3 shutdown message frr maintenance' >/dev/null  # FRR->GoBGP v4
+  gob neighbor 198.18.0.1 shutdown --reason "gobgp maintenance" 2>/dev/null   # GoBGP->BIRD v4
   sleep 2
-  birdc_ restart frr6 >/dev/null
-  vty 'clear bgp 2001:db8::3' >/dev/null
-  gob neighbor 2001:db8::1 reset || true
-  sleep 4
-  # configuration change on an established session
-  sed -i 's/^  local 2001:db8::1; neighbor 2001:db8::3 as 65003;/&\n  hold time 60;/' "$PHASE_DIR/bird.conf"
+  # BIRD: changed session options on reconfigure (FRR v6)
+  sed -i 's/^  local 2001:db8::1; neighbor 2001:db8::2 as 65002;/&\n  hold time 60;/' "$PHASE_DIR/bird.conf"
   birdc_ configure >/dev/null
-  frrconf 'router bgp 65002' 'no neighbor 2001:db8::3 remote-as 65003' >/dev/null 2>&1 || true
+  frrconf 'router bgp 65002' 'no neighbor 2001:db8::3' >/dev/null           # FRR->GoBGP v6
+  gob neighbor del 2001:db8::1                                               # GoBGP->BIRD v6
   sleep 3
 }
 
@@ -701,32 +710,28 @@ actions_ibgp() {
   birdc_ reload in g6 >/dev/null
   sleep 1
   vty 'clear bgp 198.18.0.1 soft in' 'clear bgp 2001:db8::1 soft in' 'clear bgp 2001:db8::3 soft in' >/dev/null
-  sleep 1
-  gob neighbor 2001:db8::1 softresetin -a ipv6 || true
   sleep 2
   log "ibgp: announce/withdraw"
   birdc_ enable sdyn4 >/dev/null
   birdc_ enable sdyn6 >/dev/null
   frrconf 'router bgp 65000' 'address-family ipv6 unicast' 'network 2001:db8:2:26::/64' >/dev/null
   gob global rib add -a ipv4 198.19.36.0/24 community 65000:36
+  gob global rib add -a ipv6 2001:db8:3:36::/64 large-community 65000:36:36
   sleep 3
   birdc_ disable sdyn4 >/dev/null
   birdc_ disable sdyn6 >/dev/null
   frrconf 'router bgp 65000' 'address-family ipv6 unicast' 'no network 2001:db8:2:26::/64' >/dev/null
   gob global rib del -a ipv4 198.19.36.0/24
+  gob global rib del -a ipv6 2001:db8:3:36::/64
   sleep 3
-  log "ibgp: notifications"
-  birdc_ disable g6 '"planned maintenance, back in 10 minutes"' >/dev/null
-  frrconf 'router bgp 65000' 'neighbor 198.18.0.1 shutdown message frr ibgp maintenance' >/dev/null
-  gob neighbor 2001:db8::2 shutdown --reason "gobgp shutdown" || true
+  log "ibgp: session teardowns"
+  birdc_ disable g6 '"planned maintenance, back in 10 minutes"' >/dev/null   # BIRD->GoBGP v6
+  frrconf 'router bgp 65000' 'neighbor 198.18.0.1 shutdown message frr ibgp maintenance' >/dev/null  # FRR->BIRD v4
+  gob neighbor 2001:db8::2 disable                                           # GoBGP->FRR v6
   sleep 2
-  birdc_ restart frr6 >/dev/null
-  vty 'clear bgp 198.18.0.3' >/dev/null
-  gob neighbor 198.18.0.1 reset || true
-  sleep 4
-  gob neighbor del 198.18.0.2 || true
-  sed -i 's/^  local 198.18.0.1; neighbor 198.18.0.3 as 65000;/&\n  hold time 45;/' "$PHASE_DIR/bird.conf"
-  birdc_ configure >/dev/null
+  birdc_ restart frr6 >/dev/null                                             # BIRD->FRR v6
+  vty 'clear bgp 198.18.0.3' >/dev/null                                      # FRR->GoBGP v4
+  gob neighbor 198.18.0.1 reset                                              # GoBGP->BIRD v4
   sleep 3
 }
 

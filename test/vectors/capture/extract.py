@@ -24,6 +24,7 @@ Nothing outside the standard library is used.
 import ipaddress
 import json
 import os
+import re
 import struct
 import sys
 from collections import defaultdict
@@ -396,7 +397,7 @@ def as_path_str(v, four):
     return " ".join(segs) if segs else "empty"
 
 
-def decode_update(msg, four, addpath_fams, notes):
+def decode_update(msg, four, addpath_fams, notes, tags):
     b = msg[19:]
     wlen = struct.unpack("!H", b[:2])[0]
     withdrawn = b[2:2 + wlen]
@@ -409,13 +410,15 @@ def decode_update(msg, four, addpath_fams, notes):
     if wlen:
         w = parse_prefixes(withdrawn, 1, ap4)
         families.add("ipv4-unicast")
+        tags.add(("withdraw", "ipv4-unicast", len(w) > 1))
         parts.append(f"withdraw {len(w)} IPv4 ({fmt_prefixes(w)})")
     if not wlen and not alen and not nlri:
+        tags.add(("eor", "ipv4-unicast"))
         return "UPDATE End-of-RIB ipv4-unicast", {"ipv4-unicast"}, ["EOR"]
     codes = []
+    extlen = []
     adesc = []
     i = 0
-    last = -1
     while i < len(attrs):
         flags, code = attrs[i], attrs[i + 1]
         if flags & 0x10:
@@ -423,16 +426,15 @@ def decode_update(msg, four, addpath_fams, notes):
             v = attrs[i + 4:i + 4 + ln]
             i += 4 + ln
             if ln < 256:
-                notes.append(f"ext-length flag on {ln}-byte {ATTR_NAMES.get(code, code)}")
+                extlen.append(f"{ATTR_NAMES.get(code, code)}({ln}B)")
         else:
             ln = attrs[i + 2]
             v = attrs[i + 3:i + 3 + ln]
             i += 3 + ln
         codes.append(code)
+        tags.add(("attr", code))
+        tags.add(("attrflags", code, flags))
         name = ATTR_NAMES.get(code, f"ATTR{code}")
-        if code < last:
-            notes.append(f"{name} after type {last} (not ascending)")
-        last = max(last, code)
         exp = 0x40 if code in WELL_KNOWN else (0x80 if code in NON_TRANSITIVE else 0xC0)
         if code in ATTR_NAMES and (flags & 0xE0) != exp:
             notes.append(f"{name} flags 0x{flags:02x}")
@@ -443,6 +445,7 @@ def decode_update(msg, four, addpath_fams, notes):
             d = f"ORIGIN {ORIGINS.get(v[0], v[0])}"
         elif code in (2, 17):
             d = f"{name} {as_path_str(v, four or code == 17)}"
+            tags.add((name, "empty" if not v else "set" if "{" in d else "seq"))
         elif code == 3:
             d = f"NEXT_HOP {ipaddress.IPv4Address(v)}"
         elif code in (4, 5):
@@ -455,6 +458,8 @@ def decode_update(msg, four, addpath_fams, notes):
             for k in range(0, len(v), 4):
                 c = struct.unpack("!I", v[k:k + 4])[0]
                 cs.append(WK_COMMUNITIES.get(c, f"{c >> 16}:{c & 0xFFFF}"))
+                if c in WK_COMMUNITIES:
+                    tags.add(("wk-community", c))
             d = f"COMMUNITIES {' '.join(cs)}"
         elif code == 9:
             d = f"ORIGINATOR_ID {ipaddress.IPv4Address(v)}"
@@ -494,6 +499,8 @@ def decode_update(msg, four, addpath_fams, notes):
             if v[4 + nhl] != 0:
                 notes.append(f"MP_REACH reserved byte 0x{v[4 + nhl]:02x}")
             pf = parse_prefixes(v[5 + nhl:], afi, fam in addpath_fams) if safi in (1, 2) else []
+            tags.add(("announce", fam, len(pf) > 1))
+            tags.add(("nexthop", fam, nhl))
             d = f"MP_REACH {fam} nh {nhl}B {nhs}; {len(pf)} prefix{'es' if len(pf) != 1 else ''} ({fmt_prefixes(pf)})"
         elif code == 15:
             afi, safi = struct.unpack("!HB", v[:3])
@@ -501,14 +508,22 @@ def decode_update(msg, four, addpath_fams, notes):
             families.add(fam)
             pf = parse_prefixes(v[3:], afi, fam in addpath_fams) if safi in (1, 2) else []
             if not pf and len(attrs) == 3 + ln:
+                tags.add(("eor", fam))
                 return f"UPDATE End-of-RIB {fam} (bare MP_UNREACH_NLRI)", families, ["EOR"]
+            tags.add(("withdraw", fam, len(pf) > 1))
             d = f"MP_UNREACH {fam} {len(pf)} prefix{'es' if len(pf) != 1 else ''} ({fmt_prefixes(pf)})"
         if flags & 0x20 and code not in WELL_KNOWN:
             d += " [partial]"
         adesc.append(d)
+    if codes != sorted(codes):
+        tags.add("attr-order")
+        notes.append("attribute type order " + ",".join(str(c) for c in codes))
+    if extlen:
+        notes.append("extended-length flag on short " + ", ".join(extlen))
     if nlri:
         n = parse_prefixes(nlri, 1, ap4)
         families.add("ipv4-unicast")
+        tags.add(("announce", "ipv4-unicast", len(n) > 1))
         parts.append(f"announce {len(n)} IPv4 ({fmt_prefixes(n)})")
     text = "UPDATE " + "; ".join(parts + adesc)
     return text, families, codes
@@ -560,15 +575,47 @@ def describe_refresh(msg):
 # ---------------------------------------------------------------- main
 
 
+MAX_PER_IMPL = 60
+
+
+def select(cands):
+    """Pick a varied subset of one implementation's distinct messages.
+
+    Pass 1 keeps every OPEN, NOTIFICATION and ROUTE-REFRESH, one KEEPALIVE,
+    and each UPDATE that shows something not seen yet (a new attribute,
+    flag byte, family/next-hop length, add-path or 4-octet combination,
+    peer or session). Pass 2 tops up with UPDATEs of not yet kept shapes
+    until MAX_PER_IMPL."""
+    keep = set()
+    covered = set()
+    shapes = set()
+    for i, c in enumerate(cands):
+        if c["type"] in ("OPEN", "NOTIFICATION", "ROUTE-REFRESH") or (c["type"] == "KEEPALIVE" and "KEEPALIVE" not in covered):
+            keep.add(i)
+            covered.add(c["type"])
+    for i, c in enumerate(cands):
+        if c["type"] != "UPDATE":
+            continue
+        new = c["tags"] - covered
+        if new:
+            keep.add(i)
+            covered |= c["tags"]
+            shapes.add(c["shape"])
+    for i, c in enumerate(cands):
+        if len(keep) >= MAX_PER_IMPL:
+            break
+        if c["type"] == "UPDATE" and i not in keep and c["shape"] not in shapes:
+            keep.add(i)
+            shapes.add(c["shape"])
+    return [c for i, c in enumerate(cands) if i in keep]
+
+
 def main():
     outdir = sys.argv[1]
     phasedirs = sys.argv[2:]
-    records = defaultdict(list)  # impl -> list
+    cands = defaultdict(list)  # impl -> candidate records, in capture order
     seen = defaultdict(set)
-    shapes = defaultdict(lambda: defaultdict(int))
-    surprises = defaultdict(set)
-    # Two-pass selection so that, for shapes capped at SHAPE_CAP, we keep the first ones seen.
-    SHAPE_CAP = {"KEEPALIVE": 1, "OPEN": 3, "UPDATE": 3, "NOTIFICATION": 2, "ROUTE-REFRESH": 2}
+    total = defaultdict(int)
     for pd in phasedirs:
         with open(os.path.join(pd, "meta.json")) as f:
             meta = json.load(f)
@@ -608,43 +655,41 @@ def main():
             peer = hosts.get(dst, "unknown")
             if impl is None:
                 continue
+            total[impl] += 1
             session = sessions.get(frozenset((src, dst)), f"{meta['phase']}-unknown")
             hx = m.hex()
             if hx in seen[impl]:
                 continue
+            seen[impl].add(hx)
             mtype = TYPES.get(m[18], f"TYPE{m[18]}")
             notes = []
             msg_fams = set()
+            tags = {("peer", peer), ("session", session)}
             shape = (mtype,)
             try:
                 if mtype == "OPEN":
                     desc = describe_open(m)
-                    o = parse_open(m)
-                    shape = (mtype, peer, session.split("-")[0], tuple(sorted(c for c, _ in o["caps"])))
                 elif mtype == "UPDATE":
-                    desc, msg_fams, codes = decode_update(m, four, fams, notes)
-                    shape = (mtype, tuple(codes), tuple(sorted(msg_fams)), bool(set(fams) & msg_fams), four)
+                    desc, msg_fams, codes = decode_update(m, four, fams, notes, tags)
+                    ap = bool(set(fams) & msg_fams)
+                    tags |= {("addpath", ap), ("as4", four), ("big", len(m) > 4096)}
+                    tags |= {("fam-addpath-as4", f, ap, four) for f in msg_fams}
+                    shape = (mtype, tuple(codes), tuple(sorted(msg_fams)), ap, four, session)
                 elif mtype == "NOTIFICATION":
                     desc = describe_notification(m)
-                    shape = (mtype, m[19], m[20], len(m) > 21)
                 elif mtype == "ROUTE-REFRESH":
                     desc, fam = describe_refresh(m)
                     msg_fams = {fam}
-                    shape = (mtype, m[21], fam)
                 elif mtype == "KEEPALIVE":
                     desc = "KEEPALIVE"
                 else:
                     desc = f"unknown message type {m[18]}"
             except Exception as e:  # keep going; record the problem
                 desc = f"{mtype} (decoder error: {e})"
-            if shapes[impl][shape] >= SHAPE_CAP.get(mtype, 2):
-                continue
-            shapes[impl][shape] += 1
-            seen[impl].add(hx)
+            if mtype == "UPDATE" and len(m) > 4096:
+                desc += f" [extended message, {len(m)} bytes]"
             if notes:
                 desc += " [" + "; ".join(dict.fromkeys(notes)) + "]"
-                for n in notes:
-                    surprises[impl].add(n)
             if mtype == "UPDATE":
                 addpath = bool(set(fams) & msg_fams)
             else:
@@ -654,9 +699,11 @@ def main():
             if addpath:
                 rec["addPathFamilies"] = fams
             rec["hex"] = hx
-            records[impl].append(rec)
+            cands[impl].append({"type": mtype, "tags": tags, "shape": shape, "rec": rec, "notes": notes})
     os.makedirs(outdir, exist_ok=True)
-    for impl, recs in sorted(records.items()):
+    for impl, cl in sorted(cands.items()):
+        chosen = select(cl)
+        recs = [c["rec"] for c in chosen]
         path = os.path.join(outdir, f"{impl}.json")
         with open(path, "w") as f:
             json.dump(recs, f, indent=2)
@@ -664,9 +711,14 @@ def main():
         counts = defaultdict(int)
         for r in recs:
             counts[r["type"]] += 1
-        print(f"{path}: {len(recs)} messages " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
-        for n in sorted(surprises[impl]):
-            print(f"  note ({impl}): {n}")
+        print(f"{path}: {len(recs)} messages (of {len(cl)} distinct, {total[impl]} captured): "
+              + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
+        notes = defaultdict(int)
+        for c in cl:
+            for n in set(c["notes"]):
+                notes[re.sub(r"\(\d+B\)", "", n)] += 1
+        for n, k in sorted(notes.items()):
+            print(f"  note ({impl}, {k} msgs): {n}")
 
 
 if __name__ == "__main__":
