@@ -16,7 +16,9 @@
  *   block (detect_add_path_prefix46: path ids only when the block does not
  *   also parse as plain prefixes). Path ids here are chosen so the guess is
  *   unambiguous (0x000000xx with xx above the family's maximum prefix
- *   length), and the test asserts tshark does show them.
+ *   length), and the test asserts tshark does show them. The same guess
+ *   takes a 0-length prefix that is not alone in its block for a path id,
+ *   so ::/0 is sent in a message of its own.
  * - AS number size: bgp.asn_len is left on auto-detect; the test asserts
  *   tshark picked 2-octet (as2) or 4-octet (as4) fields as negotiated.
  * - Not dissected by 4.0 (shown as unknown bytes): LLGR and BGP Role
@@ -26,6 +28,8 @@
  * - RFC 9072 extended optional parameters: 4.0 reads the OPEN with the
  *   RFC 4271 layout (parameter type 255 of length 0, then garbage) and
  *   reports it malformed; asserted as such.
+ * - RFC 8654 extended messages: 4.0 flags any BGP length over 4096 as
+ *   invalid and stops; asserted as such (petrel's decoder still checks it).
  */
 import assert from 'node:assert/strict';
 import * as W from '../../src/wire/index.js';

@@ -706,16 +706,20 @@ export function fixHeaderLength(b: Uint8Array): Uint8Array {
  * with the header length kept right, so the damage reaches the decoders;
  * sometimes anywhere, header included.
  */
-export const mutatedMessageArb: Arb<Uint8Array> = record({
-  encoded: messageCaseArb.map(({ ctx, message }) => encodeMessage(message, ctx)),
-  mutations: list(mutationArb, 1, 4),
-  bodyOnly: fc.oneof({ arbitrary: fc.constant(true), weight: 3 }, { arbitrary: fc.constant(false), weight: 1 }),
-  fixLength: fc.boolean(),
-}).map(({ encoded, mutations, bodyOnly, fixLength }) => {
-  if (bodyOnly) return frameBody(encoded[18]!, applyMutations(encoded.subarray(19), mutations));
-  const m = applyMutations(encoded, mutations);
-  return fixLength ? fixHeaderLength(m) : m;
-});
+export function mutatedMessageArb(ctx?: CodecContext): Arb<Uint8Array> {
+  // Usually encoded for the receiver's own context, so the damage is the only surprise.
+  const encodeCtx = ctx === undefined ? codecContextArb() : fc.oneof({ arbitrary: fc.constant(ctx), weight: 3 }, { arbitrary: codecContextArb(), weight: 1 });
+  return record({
+    encoded: encodeCtx.chain((c) => messageArb(c).map((m) => encodeMessage(m, c))),
+    mutations: list(mutationArb, 1, 4),
+    bodyOnly: fc.oneof({ arbitrary: fc.constant(true), weight: 3 }, { arbitrary: fc.constant(false), weight: 1 }),
+    fixLength: fc.boolean(),
+  }).map(({ encoded, mutations, bodyOnly, fixLength }) => {
+    if (bodyOnly) return frameBody(encoded[18]!, applyMutations(encoded.subarray(19), mutations));
+    const m = applyMutations(encoded, mutations);
+    return fixLength ? fixHeaderLength(m) : m;
+  });
+}
 
 const KNOWN_ATTR_CODES = codecByCode.flatMap((c, code) => (c === undefined ? [] : [code]));
 
@@ -744,30 +748,39 @@ const rawAttributeArb: Arb<Uint8Array> = fc
     return concatBytes([Uint8Array.of(flags, code), ext ? Uint8Array.of(len >>> 8, len & 0xff) : Uint8Array.of(len), value]);
   });
 
-/** Prefix bytes as in the withdrawn and NLRI fields: mostly well-formed IPv4, with or without path ids, sometimes not. */
-const rawPrefixesArb: Arb<Uint8Array> = record({
-  withPathIds: fc.boolean(),
-  prefixes: list(
-    fc.tuple(fc.oneof({ arbitrary: fc.integer({ min: 0, max: 32 }), weight: 8 }, { arbitrary: u8(), weight: 1 }), fixedBytes(4), fixedBytes(16)),
-    0,
-    6,
-  ),
-}).map(({ withPathIds, prefixes }) =>
-  concatBytes(
-    prefixes.flatMap(([len, pathId, addr]) => {
-      const n = (len + 7) >>> 3;
-      return [withPathIds ? pathId : new Uint8Array(0), Uint8Array.of(len), addr.subarray(0, Math.min(16, n))];
-    }),
-  ),
-);
+/**
+ * Prefix bytes as in the withdrawn and NLRI fields: mostly well-formed IPv4,
+ * with path ids when `pathIds` says so (usually what the receiver expects), sometimes not.
+ */
+function rawPrefixesArb(pathIds: Arb<boolean>): Arb<Uint8Array> {
+  return record({
+    withPathIds: pathIds,
+    prefixes: list(
+      fc.tuple(fc.oneof({ arbitrary: fc.integer({ min: 0, max: 32 }), weight: 12 }, { arbitrary: u8(), weight: 1 }), fixedBytes(4), fixedBytes(16)),
+      0,
+      6,
+    ),
+  }).map(({ withPathIds, prefixes }) =>
+    concatBytes(
+      prefixes.flatMap(([len, pathId, addr]) => {
+        const n = (len + 7) >>> 3;
+        return [withPathIds ? pathId : new Uint8Array(0), Uint8Array.of(len), addr.subarray(0, Math.min(16, n))];
+      }),
+    ),
+  );
+}
+
+const mostly = (expected: boolean): Arb<boolean> =>
+  fc.oneof({ arbitrary: fc.constant(expected), weight: 9 }, { arbitrary: fc.constant(!expected), weight: 1 });
 
 /** A framed UPDATE with consistent outer lengths around random attribute TLVs and prefixes. */
-export const fuzzedUpdateArb: Arb<Uint8Array> = fc
-  .record({ withdrawn: rawPrefixesArb, attrs: list(rawAttributeArb, 0, 6), nlri: rawPrefixesArb })
-  .map(({ withdrawn, attrs, nlri }) => {
+export function fuzzedUpdateArb(ctx?: CodecContext): Arb<Uint8Array> {
+  const pathIds = ctx === undefined ? fc.boolean() : mostly(ctx.addPath.has(IPV4_UNICAST));
+  return record({ withdrawn: rawPrefixesArb(pathIds), attrs: list(rawAttributeArb, 0, 6), nlri: rawPrefixesArb(pathIds) }).map(({ withdrawn, attrs, nlri }) => {
     const a = concatBytes(attrs);
     return frameBody(2, concatBytes([Uint8Array.of(withdrawn.length >>> 8, withdrawn.length & 0xff), withdrawn, Uint8Array.of(a.length >>> 8, a.length & 0xff), a, nlri]));
   });
+}
 
 /** A framed OPEN with random capability TLVs of known codes, in the classic or the RFC 9072 encoding. */
 export const fuzzedOpenArb: Arb<Uint8Array> = fc
@@ -798,17 +811,26 @@ export const framedRandomArb: Arb<Uint8Array> = fc
   })
   .map(({ type, body, length }) => frameBody(type, body, length ?? 19 + body.length));
 
-/** Any one hostile message-sized byte string. */
-export const hostileMessageArb: Arb<Uint8Array> = fc.oneof(
-  { arbitrary: mutatedMessageArb, weight: 5 },
-  { arbitrary: fuzzedUpdateArb, weight: 3 },
-  { arbitrary: fuzzedOpenArb, weight: 2 },
-  { arbitrary: framedRandomArb, weight: 2 },
-  { arbitrary: bytes(64), weight: 1 },
-);
+/** Any one hostile message-sized byte string, shaped for the receiver's context when one is given. */
+export function hostileMessageArb(ctx?: CodecContext): Arb<Uint8Array> {
+  return fc.oneof(
+    { arbitrary: mutatedMessageArb(ctx), weight: 5 },
+    { arbitrary: fuzzedUpdateArb(ctx), weight: 4 },
+    { arbitrary: fuzzedOpenArb, weight: 2 },
+    { arbitrary: framedRandomArb, weight: 2 },
+    { arbitrary: bytes(64), weight: 1 },
+  );
+}
 
-/** A few hostile messages back to back, as a TCP stream. */
-export const hostileStreamArb: Arb<Uint8Array> = fc.oneof(
-  { arbitrary: hostileMessageArb, weight: 3 },
-  { arbitrary: list(hostileMessageArb, 2, 3).map(concatBytes), weight: 1 },
+/** Usually one hostile message, sometimes a few back to back, as a TCP stream. */
+export function hostileStreamArb(ctx?: CodecContext): Arb<Uint8Array> {
+  return fc.oneof(
+    { arbitrary: hostileMessageArb(ctx), weight: 3 },
+    { arbitrary: list(hostileMessageArb(ctx), 2, 3).map(concatBytes), weight: 1 },
+  );
+}
+
+/** A hostile receive context and bytes aimed at it. */
+export const hostileCaseArb: Arb<{ ctx: DecodeContext; bytes: Uint8Array }> = hostileDecodeContextArb.chain((ctx) =>
+  hostileStreamArb(ctx).map((bytes) => ({ ctx, bytes })),
 );
