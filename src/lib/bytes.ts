@@ -61,7 +61,13 @@ export class ByteWriter {
 
   fill(value: number, count: number): this {
     if (this.pos + count > this.buf.length) this.grow(count);
-    this.buf.fill(value, this.pos, this.pos + count);
+    const b = this.buf;
+    // A plain loop beats TypedArray.fill's call overhead for markers and length fields.
+    if (count <= 32) {
+      for (let i = 0; i < count; i++) b[this.pos + i] = value;
+    } else {
+      b.fill(value, this.pos, this.pos + count);
+    }
     this.pos += count;
     return this;
   }
@@ -90,8 +96,14 @@ export class ByteWriter {
 
   /** Bytes written so far (a copy, so the writer can be reused). */
   finish(): Uint8Array {
-    const out = allocate(this.pos);
-    out.set(this.buf.subarray(0, this.pos));
+    const n = this.pos;
+    const out = allocate(n);
+    const b = this.buf;
+    if (n <= 128) {
+      for (let i = 0; i < n; i++) out[i] = b[i]!;
+    } else {
+      out.set(b.subarray(0, n));
+    }
     return out;
   }
 

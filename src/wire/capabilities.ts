@@ -3,7 +3,7 @@ import { readU16, readU24, readU32, copyBytes } from '../lib/bytes.js';
 import type { Capability } from './capability-types.js';
 import { CapabilityCode } from './constants.js';
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 const utf8Encoder = new TextEncoder();
 
 function assertNever(x: never): never {

@@ -27,7 +27,7 @@ export function encodeNotification(m: NotificationMessage, w = new ByteWriter(64
 }
 
 const MAX_SHUTDOWN_COMMUNICATION = 255;
-const utf8 = new TextDecoder('utf-8', { fatal: true });
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /**
  * The RFC 9003 shutdown communication of a Cease 2 (Administrative Shutdown)

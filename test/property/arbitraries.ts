@@ -59,7 +59,9 @@ export const u8 = (): Arb<number> => fc.integer({ min: 0, max: 0xff });
 export const u16 = (): Arb<number> => fc.integer({ min: 0, max: 0xffff });
 export const u24 = (): Arb<number> => fc.integer({ min: 0, max: 0xffffff });
 export const u32 = (): Arb<number> => fc.integer({ min: 0, max: 0xffffffff });
-export const bytes = (maxLength: number, minLength = 0): Arb<Uint8Array> => fc.uint8Array({ minLength, maxLength });
+/** Byte strings; `size: 'max'` spreads lengths over the whole range instead of favouring short ones. */
+export const bytes = (maxLength: number, minLength = 0, size?: fc.SizeForArbitrary): Arb<Uint8Array> =>
+  fc.uint8Array(size === undefined ? { minLength, maxLength } : { minLength, maxLength, size });
 export const fixedBytes = (length: number): Arb<Uint8Array> => fc.uint8Array({ minLength: length, maxLength: length });
 
 export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
@@ -174,14 +176,12 @@ const v4LenArb: Arb<number> = fc.oneof(fc.integer({ min: 0, max: 32 }), fc.const
 const v6LenArb: Arb<number> = fc.oneof(fc.integer({ min: 0, max: 128 }), fc.constantFrom(48, 56, 64, 128));
 
 export function ipv4NlriArb(addPath: boolean, lenArb: Arb<number> = v4LenArb): Arb<Ipv4Nlri> {
-  return fc
-    .record({ addr: u32(), len: lenArb, pathId: addPath ? u32() : fc.constant(0) })
+  return record({ addr: u32(), len: lenArb, pathId: addPath ? u32() : fc.constant(0) })
     .map(({ addr, len, pathId }): Ipv4Nlri => ({ afi: 1, addr: maskV4(addr, len), len, pathId }));
 }
 
 export function ipv6NlriArb(addPath: boolean, lenArb: Arb<number> = v6LenArb): Arb<Ipv6Nlri> {
-  return fc
-    .record({ addr: fixedBytes(16), len: lenArb, pathId: addPath ? u32() : fc.constant(0) })
+  return record({ addr: fixedBytes(16), len: lenArb, pathId: addPath ? u32() : fc.constant(0) })
     .map(({ addr, len, pathId }): Ipv6Nlri => ({ afi: 2, addr: maskV6(addr, len), len, pathId }));
 }
 
@@ -228,31 +228,31 @@ export interface AttributeSizes {
   readonly maxNlri: number;
   /** Most bytes in an unknown attribute value or raw MP NLRI. */
   readonly maxRaw: number;
+  /** fast-check size for those lists (default: short ones favoured). */
+  readonly size?: fc.SizeForArbitrary;
 }
 
-export const SMALL_SIZES: AttributeSizes = { maxItems: 12, maxNlri: 12, maxRaw: 40 };
-export const LARGE_SIZES: AttributeSizes = { maxItems: 400, maxNlri: 600, maxRaw: 1200 };
+export const SMALL_SIZES: AttributeSizes = { maxItems: 12, maxNlri: 12, maxRaw: 300 };
+export const LARGE_SIZES: AttributeSizes = { maxItems: 300, maxNlri: 600, maxRaw: 1200, size: 'max' };
 
-const list = <T>(arb: Arb<T>, minLength: number, maxLength: number): Arb<T[]> => fc.array(arb, { minLength, maxLength });
+const list = <T>(arb: Arb<T>, minLength: number, maxLength: number, size?: fc.SizeForArbitrary): Arb<T[]> =>
+  fc.array(arb, size === undefined ? { minLength, maxLength } : { minLength, maxLength, size });
 
 export function mpReachArb(ctx: CodecContext, sizes: AttributeSizes = SMALL_SIZES): Arb<MpReachNlriAttr> {
   const forFamily = (f: Family): Arb<MpReachNlriAttr> =>
-    fc
-      .record({ nextHop: mpNextHopArb(f.afi), nlri: nlriListArb(f.afi, ctx.addPath.has(familyKey(f.afi, f.safi)), sizes.maxNlri) })
+    record({ nextHop: mpNextHopArb(f.afi), nlri: nlriListArb(f.afi, ctx.addPath.has(familyKey(f.afi, f.safi)), sizes.maxNlri, sizes.size) })
       .map(({ nextHop, nlri }): MpReachNlriAttr => ({ kind: 'MP_REACH_NLRI', afi: f.afi, safi: f.safi, nextHop, nlri }));
-  const raw: Arb<MpReachNlriAttr> = fc
-    .record({ family: rawFamilyArb, nextHop: bytes(40), rawNlri: bytes(sizes.maxRaw) })
+  const raw: Arb<MpReachNlriAttr> = record({ family: rawFamilyArb, nextHop: bytes(40), rawNlri: bytes(sizes.maxRaw, 0, sizes.size) })
     .map(({ family, nextHop, rawNlri }): MpReachNlriAttr => ({ kind: 'MP_REACH_NLRI', afi: family.afi, safi: family.safi, nextHop, nlri: [], rawNlri }));
   return fc.oneof(...PREFIX_FAMILIES.map((f) => ({ arbitrary: forFamily(f), weight: 2 })), { arbitrary: raw, weight: 1 });
 }
 
 export function mpUnreachArb(ctx: CodecContext, sizes: AttributeSizes = SMALL_SIZES): Arb<MpUnreachNlriAttr> {
   const forFamily = (f: Family): Arb<MpUnreachNlriAttr> =>
-    nlriListArb(f.afi, ctx.addPath.has(familyKey(f.afi, f.safi)), sizes.maxNlri).map(
+    nlriListArb(f.afi, ctx.addPath.has(familyKey(f.afi, f.safi)), sizes.maxNlri, sizes.size).map(
       (withdrawn): MpUnreachNlriAttr => ({ kind: 'MP_UNREACH_NLRI', afi: f.afi, safi: f.safi, withdrawn }),
     );
-  const raw: Arb<MpUnreachNlriAttr> = fc
-    .record({ family: rawFamilyArb, rawNlri: bytes(sizes.maxRaw) })
+  const raw: Arb<MpUnreachNlriAttr> = record({ family: rawFamilyArb, rawNlri: bytes(sizes.maxRaw, 0, sizes.size) })
     .map(({ family, rawNlri }): MpUnreachNlriAttr => ({ kind: 'MP_UNREACH_NLRI', afi: family.afi, safi: family.safi, withdrawn: [], rawNlri }));
   return fc.oneof(...PREFIX_FAMILIES.map((f) => ({ arbitrary: forFamily(f), weight: 2 })), { arbitrary: raw, weight: 1 });
 }
@@ -267,8 +267,7 @@ const unknownFlags = (valueLength: number, flags: number): number =>
   (flags | AttrFlag.OPTIONAL | (valueLength > 0xff ? AttrFlag.EXTENDED_LENGTH : 0)) & 0xff;
 
 export function unknownAttrArb(maxRaw = 40): Arb<UnknownAttr> {
-  return fc
-    .record({ code: unknownAttrCodeArb, flags: u8(), value: fc.oneof(bytes(Math.min(maxRaw, 16)), bytes(maxRaw)) })
+  return record({ code: unknownAttrCodeArb, flags: u8(), value: fc.oneof({ arbitrary: bytes(Math.min(maxRaw, 16)), weight: 3 }, { arbitrary: bytes(maxRaw, 0, 'max'), weight: 1 }) })
     .map(({ code, flags, value }): UnknownAttr => ({ kind: 'UNKNOWN', code, flags: unknownFlags(value.length, flags), value }));
 }
 
@@ -328,31 +327,32 @@ export function attributeArbs(ctx: CodecContext, sizes: AttributeSizes = SMALL_S
   const segItems = Math.min(255, Math.max(4, Math.floor(sizes.maxItems / 2)));
   return {
     ORIGIN: f(fc.constantFrom(0 as const, 1 as const, 2 as const).map((origin) => ({ kind: 'ORIGIN' as const, origin }))),
-    AS_PATH: f(list(asPathSegmentArb(four, segItems), 0, Math.max(4, Math.floor(sizes.maxItems / 10))).map((segments) => ({ kind: 'AS_PATH' as const, segments }))),
+    AS_PATH: f(list(asPathSegmentArb(four, segItems), 0, Math.max(4, Math.floor(sizes.maxItems / 10)), sizes.size).map((segments) => ({ kind: 'AS_PATH' as const, segments }))),
     NEXT_HOP: f(unicastIpv4Arb.map((nextHop) => ({ kind: 'NEXT_HOP' as const, nextHop }))),
     MULTI_EXIT_DISC: f(u32().map((med) => ({ kind: 'MULTI_EXIT_DISC' as const, med }))),
     LOCAL_PREF: f(u32().map((localPref) => ({ kind: 'LOCAL_PREF' as const, localPref }))),
     ATOMIC_AGGREGATE: f(fc.constant({ kind: 'ATOMIC_AGGREGATE' as const })),
     AGGREGATOR: f(record({ asn: asnArb(four), address: u32() }).map(({ asn, address }) => ({ kind: 'AGGREGATOR' as const, asn, address }))),
-    COMMUNITIES: f(list(u32(), 1, sizes.maxItems).map((communities) => ({ kind: 'COMMUNITIES' as const, communities }))),
+    COMMUNITIES: f(list(u32(), 1, sizes.maxItems, sizes.size).map((communities) => ({ kind: 'COMMUNITIES' as const, communities }))),
     ORIGINATOR_ID: f(u32().map((originatorId) => ({ kind: 'ORIGINATOR_ID' as const, originatorId }))),
-    CLUSTER_LIST: f(list(u32(), 1, sizes.maxItems).map((clusterList) => ({ kind: 'CLUSTER_LIST' as const, clusterList }))),
+    CLUSTER_LIST: f(list(u32(), 1, sizes.maxItems, sizes.size).map((clusterList) => ({ kind: 'CLUSTER_LIST' as const, clusterList }))),
     MP_REACH_NLRI: f(mpReachArb(ctx, sizes)),
     MP_UNREACH_NLRI: f(mpUnreachArb(ctx, sizes)),
     EXTENDED_COMMUNITIES: f(
-      list(record({ high: u32(), low: u32() }), 1, sizes.maxItems).map((communities) => ({ kind: 'EXTENDED_COMMUNITIES' as const, communities })),
+      list(record({ high: u32(), low: u32() }), 1, sizes.maxItems, sizes.size).map((communities) => ({ kind: 'EXTENDED_COMMUNITIES' as const, communities })),
     ),
     AS4_PATH: four
       ? null
-      : f(list(asPathSegmentArb(true, segItems), 0, Math.max(4, Math.floor(sizes.maxItems / 10))).map((segments) => ({ kind: 'AS4_PATH' as const, segments }))),
+      : // Unlike AS_PATH, an empty AS4_PATH is malformed (RFC 7606 §4).
+        f(list(asPathSegmentArb(true, segItems), 1, Math.max(4, Math.floor(sizes.maxItems / 10)), sizes.size).map((segments) => ({ kind: 'AS4_PATH' as const, segments }))),
     AS4_AGGREGATOR: four
       ? null
       : f(record({ asn: asnArb(true), address: u32() }).map(({ asn, address }) => ({ kind: 'AS4_AGGREGATOR' as const, asn, address }))),
     IPV6_EXTENDED_COMMUNITIES: f(
-      list(fixedBytes(20), 1, Math.max(1, Math.floor(sizes.maxItems / 2))).map((communities) => ({ kind: 'IPV6_EXTENDED_COMMUNITIES' as const, communities })),
+      list(fixedBytes(20), 1, Math.max(1, Math.floor(sizes.maxItems / 2)), sizes.size).map((communities) => ({ kind: 'IPV6_EXTENDED_COMMUNITIES' as const, communities })),
     ),
     LARGE_COMMUNITY: f(
-      list(record({ globalAdmin: u32(), localData1: u32(), localData2: u32() }), 1, sizes.maxItems).map((communities) => ({
+      list(record({ globalAdmin: u32(), localData1: u32(), localData2: u32() }), 1, sizes.maxItems, sizes.size).map((communities) => ({
         kind: 'LARGE_COMMUNITY' as const,
         communities,
       })),
@@ -402,10 +402,9 @@ export function updateArb(ctx: CodecContext, opts: UpdateOptions = {}): Arb<Upda
   const { ORIGIN, AS_PATH, NEXT_HOP, ...rest } = attributeArbs(ctx, sizes);
   const optional = Object.values(rest).filter((a): a is NonNullable<typeof a> => a !== null) as Arb<PathAttribute>[];
   const addPathV4 = ctx.addPath.has(IPV4_UNICAST);
-  return fc
-    .record({
-      withdrawn: nlriListArb(1, addPathV4, maxIpv4),
-      nlri: nlriListArb(1, addPathV4, maxIpv4),
+  return record({
+      withdrawn: nlriListArb(1, addPathV4, maxIpv4, sizes.size),
+      nlri: nlriListArb(1, addPathV4, maxIpv4, sizes.size),
       origin: fc.option(ORIGIN, { freq: 4 }),
       asPath: fc.option(AS_PATH, { freq: 4 }),
       nextHop: fc.option(NEXT_HOP, { freq: 4 }),
@@ -438,12 +437,13 @@ const utf8Encoder = new TextEncoder();
 export const utf8Length = (s: string): number => utf8Encoder.encode(s).length;
 
 /** Code points that trip UTF-8 handling: NUL, BOM, replacement char, last code point, multi-byte ones. */
-const trickyCharArb: Arb<string> = fc.constantFrom('\u0000', '\uFFFD', '\u{10FFFF}', 'é', '€', '😀', '.', '-');
+const trickyCharArb: Arb<string> = fc.constantFrom('\u0000', '\uFEFF', '\uFFFD', '\u{10FFFF}', 'é', '€', '😀', '.', '-');
 
 /** Valid UTF-8 text (no lone surrogates), mixing ASCII, any code point and tricky ones. */
 export const utf8StringArb = (maxLength: number): Arb<string> =>
   fc.string({
     maxLength,
+    size: 'medium',
     unit: fc.oneof({ arbitrary: fc.string({ unit: 'binary-ascii', minLength: 1, maxLength: 1 }), weight: 6 }, { arbitrary: fc.string({ unit: 'binary', minLength: 1, maxLength: 1 }), weight: 2 }, { arbitrary: trickyCharArb, weight: 1 }),
   });
 
@@ -463,30 +463,28 @@ export const capabilityArbs = {
   ENHANCED_ROUTE_REFRESH: fc.constant<Capability>({ kind: 'ENHANCED_ROUTE_REFRESH' }),
   EXTENDED_MESSAGE: fc.constant<Capability>({ kind: 'EXTENDED_MESSAGE' }),
   FOUR_OCTET_AS: u32().map((asn): Capability => ({ kind: 'FOUR_OCTET_AS', asn })),
-  GRACEFUL_RESTART: fc
-    .record({
+  GRACEFUL_RESTART: record({
       flags: fc.integer({ min: 0, max: 0xf }),
       restartTime: fc.integer({ min: 0, max: 0xfff }),
-      families: list(record({ afi: u16(), safi: u8(), flags: u8() }), 0, 63),
+      families: list(record({ afi: u16(), safi: u8(), flags: u8() }), 0, 63, 'medium'),
     })
     .map(({ flags, restartTime, families }): Capability => ({ kind: 'GRACEFUL_RESTART', flags, restartTime, families })),
-  LONG_LIVED_GRACEFUL_RESTART: list(record({ afi: u16(), safi: u8(), flags: u8(), staleTime: u24() }), 0, 36).map(
+  LONG_LIVED_GRACEFUL_RESTART: list(record({ afi: u16(), safi: u8(), flags: u8(), staleTime: u24() }), 0, 36, 'medium').map(
     (families): Capability => ({ kind: 'LONG_LIVED_GRACEFUL_RESTART', families }),
   ),
-  ADD_PATH: list(record({ afi: u16(), safi: u8(), sendReceive: fc.integer({ min: 1, max: 3 }) }), 1, 63).map(
+  ADD_PATH: list(record({ afi: u16(), safi: u8(), sendReceive: fc.integer({ min: 1, max: 3 }) }), 1, 63, 'medium').map(
     (families): Capability => ({ kind: 'ADD_PATH', families }),
   ),
-  EXTENDED_NEXT_HOP: list(record({ afi: u16(), safi: u8(), nextHopAfi: u16() }), 1, 42).map(
+  EXTENDED_NEXT_HOP: list(record({ afi: u16(), safi: u8(), nextHopAfi: u16() }), 1, 42, 'medium').map(
     (entries): Capability => ({ kind: 'EXTENDED_NEXT_HOP', entries }),
   ),
-  FQDN: record({ hostname: utf8StringArb(64), domainName: utf8StringArb(64) }).map(({ hostname, domainName }): Capability => {
+  FQDN: record({ hostname: utf8StringArb(80), domainName: utf8StringArb(80) }).map(({ hostname, domainName }): Capability => {
     // The capability value (two lengths and both names) must fit in 255 bytes.
     const h = cutUtf8(hostname, 253);
     return { kind: 'FQDN', hostname: h, domainName: cutUtf8(domainName, 253 - utf8Length(h)) };
   }),
   BGP_ROLE: u8().map((role): Capability => ({ kind: 'BGP_ROLE', role })),
-  UNKNOWN: fc
-    .record({ code: u8().filter((c) => !KNOWN_CAPABILITY_CODES.has(c)), value: fc.oneof(bytes(8), bytes(255)) })
+  UNKNOWN: record({ code: u8().filter((c) => !KNOWN_CAPABILITY_CODES.has(c)), value: fc.oneof(bytes(8), bytes(255, 0, 'max')) })
     .map(({ code, value }): Capability => ({ kind: 'UNKNOWN', code, value })),
 } as const;
 
@@ -534,8 +532,7 @@ export const openParameterArb: Arb<OpenParameter> = fc.oneof(
   { arbitrary: list(capabilityArb, 0, 8).map((capabilities): OpenParameter => ({ kind: 'CAPABILITIES', capabilities })), weight: 4 },
   {
     // Type 255 is the RFC 9072 marker, and 2 is CAPABILITIES.
-    arbitrary: fc
-      .record({ type: u8().filter((t) => t !== 2 && t !== 255), value: fc.oneof(bytes(16), bytes(300)) })
+    arbitrary: record({ type: u8().filter((t) => t !== 2 && t !== 255), value: fc.oneof(bytes(16), bytes(300, 0, 'max')) })
       .map(({ type, value }): OpenParameter => ({ kind: 'UNKNOWN', type, value })),
     weight: 1,
   },
@@ -546,8 +543,7 @@ export const openParameterArb: Arb<OpenParameter> = fc.oneof(
  * RFC 9072 extended parameters when forced or when the parameters need it,
  * and then says so, as the decoder reports it.
  */
-export const openArb: Arb<OpenMessage> = fc
-  .record({
+export const openArb: Arb<OpenMessage> = record({
     version: fc.oneof({ arbitrary: fc.constant(4), weight: 4 }, { arbitrary: u8(), weight: 1 }),
     myAs: fc.oneof(fc.constant(23456), u16()),
     holdTime: fc.oneof(fc.constantFrom(0, 3, 90, 180), u16()),
@@ -565,18 +561,16 @@ export const openArb: Arb<OpenMessage> = fc
 // NOTIFICATION, KEEPALIVE, ROUTE-REFRESH
 
 /** Data up to 4075 bytes: the most a 4096-byte NOTIFICATION carries. */
-export const notificationArb: Arb<NotificationMessage> = fc
-  .record({
+export const notificationArb: Arb<NotificationMessage> = record({
     code: fc.oneof(fc.integer({ min: 1, max: 6 }), u8()),
     subcode: fc.oneof(fc.integer({ min: 0, max: 11 }), u8()),
-    data: fc.oneof({ arbitrary: bytes(32), weight: 4 }, { arbitrary: bytes(MAX_MESSAGE_LENGTH - 21), weight: 1 }),
+    data: fc.oneof({ arbitrary: bytes(32), weight: 4 }, { arbitrary: bytes(MAX_MESSAGE_LENGTH - 21, 0, 'max'), weight: 1 }),
   })
   .map(({ code, subcode, data }): NotificationMessage => ({ type: 'NOTIFICATION', code, subcode, data }));
 
 export const keepaliveArb: Arb<KeepaliveMessage> = fc.constant({ type: 'KEEPALIVE' as const });
 
-export const routeRefreshArb: Arb<RouteRefreshMessage> = fc
-  .record({ afi: fc.oneof(fc.constantFrom(1, 2), u16()), safi: fc.oneof(fc.constantFrom(1, 2), u8()), subtype: fc.oneof(fc.constantFrom(0, 1, 2), u8()) })
+export const routeRefreshArb: Arb<RouteRefreshMessage> = record({ afi: fc.oneof(fc.constantFrom(1, 2), u16()), safi: fc.oneof(fc.constantFrom(1, 2), u8()), subtype: fc.oneof(fc.constantFrom(0, 1, 2), u8()) })
   .map(({ afi, safi, subtype }): RouteRefreshMessage => ({ type: 'ROUTE_REFRESH', afi, safi, subtype }));
 
 /** Any canonical message for a context. */
@@ -607,8 +601,7 @@ export const streamCaseArb: Arb<{ ctx: CodecContext; messages: BgpMessage[] }> =
 export function packAttributesArb(ctx: CodecContext): Arb<PathAttribute[]> {
   const a = attributeArbs(ctx);
   const optional = [a.MULTI_EXIT_DISC, a.LOCAL_PREF, a.ATOMIC_AGGREGATE, a.AGGREGATOR, a.COMMUNITIES, a.EXTENDED_COMMUNITIES, a.LARGE_COMMUNITY, a.ONLY_TO_CUSTOMER] as Arb<PathAttribute>[];
-  return fc
-    .record({
+  return record({
       mandatory: fc.tuple(a.ORIGIN, a.AS_PATH, a.NEXT_HOP),
       optional: fc.tuple(...optional.map((x) => fc.option(x, { freq: 2 }))),
       unknown: fc.uniqueArray(unknownAttrArb(60), { maxLength: 2, selector: (x) => x.code }),
@@ -724,16 +717,14 @@ export function mutatedMessageArb(ctx?: CodecContext): Arb<Uint8Array> {
 const KNOWN_ATTR_CODES = codecByCode.flatMap((c, code) => (c === undefined ? [] : [code]));
 
 /** An attribute TLV with any flags and code, a random value and a length that is usually right. */
-const rawAttributeArb: Arb<Uint8Array> = fc
-  .record({
+const rawAttributeArb: Arb<Uint8Array> = record({
     flags: fc.oneof(fc.constantFrom(0x40, 0x80, 0xc0, 0xd0, 0xe0, 0x90, 0x50), u8()),
     code: fc.oneof({ arbitrary: fc.constantFrom(...KNOWN_ATTR_CODES, AttrCode.AIGP, AttrCode.PREFIX_SID), weight: 4 }, { arbitrary: u8(), weight: 1 }),
     value: fc.oneof(
       bytes(12),
-      bytes(300),
+      bytes(300, 0, 'max'),
       // MP attributes with a plausible AFI/SAFI/next-hop head.
-      fc
-        .record({ family: fc.oneof(prefixFamilyArb, rawFamilyArb), nhLen: fc.constantFrom(0, 4, 16, 32, 255), rest: bytes(40) })
+      record({ family: fc.oneof(prefixFamilyArb, rawFamilyArb), nhLen: fc.constantFrom(0, 4, 16, 32, 255), rest: bytes(40) })
         .map(({ family, nhLen, rest }) => concatBytes([Uint8Array.of(family.afi >>> 8, family.afi & 0xff, family.safi, nhLen), rest])),
       // AS path like segments.
       list(fc.tuple(fc.integer({ min: 0, max: 5 }), fc.integer({ min: 0, max: 4 }), bytes(16)), 1, 3).map((segs) =>
@@ -783,8 +774,7 @@ export function fuzzedUpdateArb(ctx?: CodecContext): Arb<Uint8Array> {
 }
 
 /** A framed OPEN with random capability TLVs of known codes, in the classic or the RFC 9072 encoding. */
-export const fuzzedOpenArb: Arb<Uint8Array> = fc
-  .record({
+export const fuzzedOpenArb: Arb<Uint8Array> = record({
     fixed: fixedBytes(9),
     caps: list(
       record({ code: fc.oneof(fc.constantFrom(...KNOWN_CAPABILITY_CODES), u8()), value: fc.oneof(bytes(8), bytes(40)), delta: fc.oneof({ arbitrary: fc.constant(0), weight: 6 }, { arbitrary: fc.integer({ min: -2, max: 2 }), weight: 1 }) }),
@@ -803,10 +793,9 @@ export const fuzzedOpenArb: Arb<Uint8Array> = fc
   });
 
 /** A header of any type (mostly valid), any length field, and a random body. */
-export const framedRandomArb: Arb<Uint8Array> = fc
-  .record({
+export const framedRandomArb: Arb<Uint8Array> = record({
     type: fc.oneof({ arbitrary: fc.integer({ min: 1, max: 5 }), weight: 8 }, { arbitrary: u8(), weight: 1 }),
-    body: fc.oneof(bytes(8), bytes(64), bytes(600)),
+    body: fc.oneof(bytes(8), bytes(64, 0, 'max'), bytes(600, 0, 'max')),
     length: fc.option(u16(), { freq: 6 }),
   })
   .map(({ type, body, length }) => frameBody(type, body, length ?? 19 + body.length));

@@ -118,7 +118,7 @@ describe('wire codec properties', function () {
   describe('round trip', () => {
     it('OPEN: any capabilities in any grouping, classic and RFC 9072 parameters', () => {
       const ctx: CodecContext = { fourOctetAs: false, addPath: new Set(), extendedMessage: false };
-      // Found by this property: a hostname starting with U+FEFF loses it (see the report).
+      // Regression found by this property: a TextDecoder without ignoreBOM dropped a leading U+FEFF.
       const bom: OpenMessage = {
         type: 'OPEN',
         version: 4,
@@ -129,7 +129,7 @@ describe('wire codec properties', function () {
       };
       fc.assert(
         fc.property(openArb, (m) => assertRoundTrip(m, ctx)),
-        { numRuns: 1000 },
+        { numRuns: 1000, examples: [[bom]] },
       );
     });
 
@@ -304,15 +304,22 @@ describe('wire codec properties', function () {
 
     it('no over-read: a message inside a larger buffer decodes as a standalone copy, and keeps no view of it', () => {
       fc.assert(
-        fc.property(hostileCaseArb, fc.integer({ min: 1, max: 64 }), fc.integer({ min: 1, max: 64 }), ({ bytes, ctx }, before, after) => {
-          const standalone = decodeStream(bytes.slice(), ctx);
-          const big = new Uint8Array(before + bytes.length + after).fill(0xee);
-          big.set(bytes, before);
-          const embedded = decodeStream(big.subarray(before, before + bytes.length), ctx);
-          // Results must not alias the input: scribbling over it changes nothing.
-          big.fill(0x00);
-          assert.deepStrictEqual(embedded, standalone);
-        }),
+        fc.property(
+          hostileCaseArb,
+          fc.integer({ min: 0, max: 64 }),
+          fc.integer({ min: 0, max: 64 }),
+          // Sockets hand over Buffers, whose slice() is a view: decoders must copy.
+          fc.boolean(),
+          ({ bytes, ctx }, before, after, asBuffer) => {
+            const standalone = decodeStream(bytes.slice(), ctx);
+            const big = asBuffer ? Buffer.alloc(before + bytes.length + after, 0xee) : new Uint8Array(before + bytes.length + after).fill(0xee);
+            big.set(bytes, before);
+            const embedded = decodeStream(big.subarray(before, before + bytes.length), ctx);
+            // Results must not alias the input: scribbling over it changes nothing.
+            big.fill(0x00);
+            assert.deepStrictEqual(embedded, standalone);
+          },
+        ),
         { numRuns: 2500 },
       );
     });
@@ -337,11 +344,6 @@ describe('wire codec properties', function () {
           assert.deepStrictEqual(
             oneShot.map((f) => f.raw.slice()),
             encoded.map((e) => e.slice()),
-          );
-          const dctx = cleanDecodeContext(ctx);
-          assert.deepStrictEqual(
-            chunked.map((f) => decodeMessage(f, dctx).message),
-            messages,
           );
         }),
         { numRuns: 400 },

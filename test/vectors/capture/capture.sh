@@ -127,20 +127,24 @@ stop_captures() {
 # ------------------------------------------------------------------ daemons
 start_bird() {
   local dir=$1
-  ip netns exec pv-bird bird -f -c "$dir/bird.conf" -s "$dir/bird.ctl" >"$dir/bird.out" 2>&1 &
+  shift
+  ip netns exec pv-bird bird -f -c "$dir/bird.conf" -s "$dir/bird.ctl" "$@" >>"$dir/bird.out" 2>&1 &
   echo $! >"$dir/bird.pid"
 }
 # FRR: zebra (only inside pv-frr) gives bgpd the interface list it needs to
-# accept and send link-local IPv6 next hops; bgpd connects to it.
+# accept and send link-local IPv6 next hops. zebra always drops privileges to
+# the frr user, so its files live in a directory owned by frr.
 start_frr() {
-  local dir=$1
-  mkdir -p "$dir/frr-vty"
-  printf 'hostname frr-petrel\nlog file %s/zebra.log\n' "$dir" >"$dir/zebra.conf"
-  ip netns exec pv-frr "$FRR_ZEBRA" --skip_runas -f "$dir/zebra.conf" -i "$dir/zebra.pid" \
-    --vty_socket "$dir/frr-vty" -z "$dir/zserv.api" -P 0 >"$dir/zebra.out" 2>&1 &
-  for _ in $(seq 50); do [ -S "$dir/zserv.api" ] && break; sleep 0.1; done
+  local dir=$1 fd="$1/frr"
+  mkdir -p "$fd"
+  printf 'hostname frr-petrel\nlog file %s/zebra.log\n' "$fd" >"$fd/zebra.conf"
+  chown -R frr:frr "$fd"
+  ip netns exec pv-frr "$FRR_ZEBRA" -f "$fd/zebra.conf" -i "$fd/zebra.pid" \
+    --vty_socket "$fd" -z "$fd/zserv.api" -P 0 >"$dir/zebra.out" 2>&1 &
+  echo $! >"$dir/zebra.pid"
+  for _ in $(seq 50); do [ -S "$fd/zserv.api" ] && break; sleep 0.1; done
   ip netns exec pv-frr "$FRR_BGPD" --skip_runas -f "$dir/frr.conf" -i "$dir/frr.pid" \
-    --vty_socket "$dir/frr-vty" -z "$dir/zserv.api" -P 0 >"$dir/frr.out" 2>&1 &
+    --vty_socket "$fd" -z "$fd/zserv.api" -P 0 >"$dir/frr.out" 2>&1 &
 }
 start_gobgp() {
   local dir=$1
@@ -158,7 +162,7 @@ birdc_() { ip netns exec pv-bird birdc -s "$PHASE_DIR/bird.ctl" "$@" || { log "W
 vty() {
   local args=() c
   for c in "$@"; do args+=(-c "$c"); done
-  ip netns exec pv-frr vtysh --vty_socket "$PHASE_DIR/frr-vty" "${args[@]}" ||
+  ip netns exec pv-frr vtysh --vty_socket "$PHASE_DIR/frr" "${args[@]}" ||
     { log "WARNING: vtysh $* failed"; return 0; }
 }
 frrconf() { vty 'configure terminal' "$@"; }
@@ -266,6 +270,7 @@ filter out6 {
 template bgp common {
   local as 4200000001;
   hold time 90;
+  graceful restart time 3;
   connect delay time 1;
   connect retry time 10;
   error wait time 5, 30;
@@ -522,6 +527,14 @@ actions_ebgp() {
   gob global rib del -a ipv4 198.19.36.0/24
   gob global rib del -a ipv6 2001:db8:3:36::/64
   sleep 3
+  log "ebgp: BIRD crash (SIGKILL) and graceful restart"
+  # FRR and GoBGP keep BIRD's routes as stale (GR, 3 s), then long-lived
+  # stale (LLGR, tagged LLGR_STALE); BIRD comes back with bird -R (GR recovery)
+  kill -KILL "$(cat "$PHASE_DIR/bird.pid")"
+  sleep 8
+  start_bird "$PHASE_DIR" -R
+  wait_established 4 4
+  sleep 4
   log "ebgp: session teardowns"
   # one teardown per session, each initiated by a different implementation
   birdc_ disable frr4 '"maintenance window"' >/dev/null                       # BIRD->FRR v4
@@ -723,6 +736,9 @@ actions_ibgp() {
   frrconf 'router bgp 65000' 'address-family ipv6 unicast' 'no network 2001:db8:2:26::/64' >/dev/null
   gob global rib del -a ipv4 198.19.36.0/24
   gob global rib del -a ipv6 2001:db8:3:36::/64
+  sleep 3
+  log "ibgp: FRR graceful shutdown (RFC 8326)"
+  frrconf 'bgp graceful-shutdown' >/dev/null
   sleep 3
   log "ibgp: session teardowns"
   birdc_ disable g6 '"planned maintenance, back in 10 minutes"' >/dev/null   # BIRD->GoBGP v6
