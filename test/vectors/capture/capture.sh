@@ -181,23 +181,24 @@ wait_established() {
     sleep 0.5
   done
   log "WARNING: not all sessions established (bird $b/$nbird gobgp $g/$ngob)"
-  birdc_ show protocols >&2 
+  birdc_ show protocols >&2
   gob neighbor >&2 || true
   vty 'show bgp summary' >&2 || true
 }
 
+# SIGTERM (daemons send their final NOTIFICATIONs); cleanup_ns kills anything
+# still running in the namespaces afterwards.
 stop_daemons() {
-  local dir=$1 pid
+  local dir=$1 pid f
   for f in bird.pid frr.pid zebra.pid gobgp.pid; do
     [ -f "$dir/$f" ] || continue
     pid=$(cat "$dir/$f")
     kill -TERM "$pid" 2>/dev/null || true
   done
-  sleep 2
   for f in bird.pid frr.pid zebra.pid gobgp.pid; do
     [ -f "$dir/$f" ] || continue
     pid=$(cat "$dir/$f")
-    kill -KILL "$pid" 2>/dev/null || true
+    for _ in $(seq 30); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
   done
 }
 
@@ -227,8 +228,9 @@ protocol static s6 {
   route 2001:db8:1:13::/64 blackhole;
 }
 protocol static sdyn4 { disabled; ipv4; route 198.19.21.0/24 blackhole; route 198.19.22.0/24 blackhole; }
-# 1100 prefixes sharing one attribute set: more than 4096 bytes of NLRI, so
-# BIRD sends one extended (RFC 8654) UPDATE to FRR and splits it for GoBGP
+# 1100 /28s sharing one attribute set (> 4096 bytes of NLRI): BIRD flushes
+# them in several UPDATEs, FRR reflects them back in one extended (RFC 8654)
+# UPDATE, GoBGP (no extended messages) in 4096-byte ones
 protocol static sbulk {
   ipv4;
 $(for i in $(seq 0 1099); do printf '  route 198.19.%d.%d/28 blackhole;\n' $((128 + i / 16)) $(((i % 16) * 16)); done)
@@ -319,7 +321,6 @@ hostname frr-petrel
 log file $d/frr.log
 debug bgp neighbor-events
 !
-ip prefix-list P-AGG seq 5 permit 198.19.32.0/22
 ip prefix-list P-2 seq 5 permit 198.19.2.0/24
 !
 route-map RM-A permit 10
@@ -530,7 +531,10 @@ actions_ebgp() {
   log "ebgp: BIRD crash (SIGKILL) and graceful restart"
   # FRR and GoBGP keep BIRD's routes as stale (GR, 3 s), then long-lived
   # stale (LLGR, tagged LLGR_STALE); BIRD comes back with bird -R (GR recovery)
-  kill -KILL "$(cat "$PHASE_DIR/bird.pid")"
+  local pid
+  pid=$(cat "$PHASE_DIR/bird.pid")
+  kill -KILL "$pid"
+  wait "$pid" 2>/dev/null || true
   sleep 8
   start_bird "$PHASE_DIR" -R
   wait_established 4 4
@@ -776,5 +780,22 @@ run_phase ebgp 4 4
 run_phase ibgp 4 4
 
 log "extracting messages"
-python3 "$HERE/extract.py" "$OUT" "$WORK/ebgp" "$WORK/ibgp"
+pkgver() { dpkg-query -W -f='${Version}' "$1" 2>/dev/null || echo '?'; }
+BIRD_V=$(bird --version 2>&1 | head -1)
+FRR_V=$("$FRR_BGPD" --version 2>&1 | head -1)
+GOBGP_V=$(gobgpd --version 2>&1 | head -1)
+TSHARK_V=$(tshark --version 2>/dev/null | head -1 | sed 's/\.$//')
+python3 - "$WORK/info.json" <<EOF
+import json, sys
+json.dump({
+    "date": "$(date -u +%Y-%m-%d)",
+    "names": {"bird2": "BIRD 2", "frr": "FRR bgpd", "gobgp": "GoBGP"},
+    "versions": {
+        "BIRD": "$BIRD_V (Debian bird2 $(pkgver bird2))",
+        "FRR": "$FRR_V (Debian frr $(pkgver frr))",
+        "GoBGP": "$GOBGP_V (Debian gobgpd $(pkgver gobgpd))",
+        "capture": "$TSHARK_V, Linux $(uname -r)",
+    }}, open(sys.argv[1], "w"), indent=1)
+EOF
+python3 "$HERE/extract.py" --info "$WORK/info.json" "$OUT" "$WORK/ebgp" "$WORK/ibgp"
 log "done: $OUT"

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Turn pcap captures of BGP sessions into golden test vectors.
 
-Usage: extract.py OUTDIR PHASEDIR [PHASEDIR ...]
+Usage: extract.py [--info VERSIONS.json] OUTDIR PHASEDIR [PHASEDIR ...]
 
 Each PHASEDIR holds one or more *.pcap files (libpcap format) plus a
 meta.json describing the phase:
@@ -17,7 +17,8 @@ messages using the length field of the 19-byte header. The OPEN messages
 of the connection are decoded to find what was negotiated (4-octet AS,
 ADD-PATH per family and direction), which is recorded with every message.
 
-Writes OUTDIR/<impl>.json for every implementation seen as a sender.
+Writes OUTDIR/<impl>.json for every implementation seen as a sender, and
+OUTDIR/README.md (topology, versions from --info, date, table of shapes).
 Nothing outside the standard library is used.
 """
 
@@ -369,6 +370,8 @@ def parse_prefixes(data, afi, addpath):
             i += 4
         plen = data[i]
         nb = (plen + 7) // 8
+        if plen > alen * 8 or i + 1 + nb > len(data):
+            raise ValueError(f"bad prefix length {plen} at NLRI offset {i} (add-path {addpath})")
         raw = data[i + 1:i + 1 + nb] + b"\x00" * (alen - nb)
         i += 1 + nb
         addr = ipaddress.IPv4Address(raw) if afi == 1 else ipaddress.IPv6Address(raw)
@@ -513,12 +516,14 @@ def decode_update(msg, four, addpath_fams, notes, tags):
             tags.add(("withdraw", fam, len(pf) > 1))
             d = f"MP_UNREACH {fam} {len(pf)} prefix{'es' if len(pf) != 1 else ''} ({fmt_prefixes(pf)})"
         if flags & 0x20 and code not in WELL_KNOWN:
+            tags.add("partial")
             d += " [partial]"
         adesc.append(d)
     if codes != sorted(codes):
         tags.add("attr-order")
         notes.append("attribute type order " + ",".join(str(c) for c in codes))
     if extlen:
+        tags.add("extlen-short")
         notes.append("extended-length flag on short " + ", ".join(extlen))
     if nlri:
         n = parse_prefixes(nlri, 1, ap4)
@@ -575,6 +580,213 @@ def describe_refresh(msg):
 # ---------------------------------------------------------------- main
 
 
+def features(m, mtype, tags):
+    """Labels for the README table (category, label)."""
+    out = set()
+    if mtype == "OPEN":
+        o = parse_open(m)
+        codes = {c for c, _ in o["caps"]}
+        mp = {struct.unpack("!H", v[:2])[0] for c, v in o["caps"] if c == 1}
+        out.add(("OPEN", "OPEN (any)"))
+        if {1, 2} <= mp:
+            out.add(("OPEN", "multiprotocol IPv4 + IPv6 in one OPEN"))
+        for c in sorted(codes):
+            if c > 0:
+                out.add(("OPEN", f"capability {c} {CAP_NAMES.get(c, '')}".strip()))
+        if 65 not in codes:
+            out.add(("OPEN", "no 4-octet AS capability"))
+        elif o["as"] == 23456:
+            out.add(("OPEN", "My AS = AS_TRANS (4-byte local AS)"))
+        if o["extended"]:
+            out.add(("OPEN", "RFC 9072 extended optional parameters"))
+        if o["nparams"] > 1:
+            out.add(("OPEN", "one capability per optional parameter"))
+        for c, v in o["caps"]:
+            if c == 64 and v and v[0] & 0x80:
+                out.add(("OPEN", "GR restart-state (R) bit set"))
+            if c == 71 and not v:
+                out.add(("OPEN", "empty LLGR capability"))
+    elif mtype == "UPDATE":
+        for t in tags:
+            if not isinstance(t, tuple):
+                lab = {"attr-order": "attributes not in type-code order",
+                       "extlen-short": "extended-length flag on attribute < 256 bytes",
+                       "partial": "partial bit set"}.get(t)
+                if lab:
+                    out.add(("UPDATE encoding", lab))
+                continue
+            k = t[0]
+            if k == "attr":
+                out.add(("UPDATE attribute", f"{t[1]} {ATTR_NAMES.get(t[1], '?')}"))
+            elif k == "eor":
+                out.add(("UPDATE", f"End-of-RIB {t[1]}"))
+            elif k == "announce":
+                out.add(("UPDATE", f"announce {t[1]}"))
+                if t[2]:
+                    out.add(("UPDATE", "several prefixes in one UPDATE"))
+            elif k == "withdraw":
+                out.add(("UPDATE", f"withdraw {t[1]}"))
+            elif k == "nexthop" and t[1] == "ipv6-unicast":
+                out.add(("UPDATE", f"IPv6 next hop {t[2]} bytes" + (" (global + link-local)" if t[2] == 32 else "")))
+            elif k == "addpath" and t[1]:
+                out.add(("UPDATE", "ADD-PATH path identifiers"))
+            elif k == "as4" and not t[1]:
+                out.add(("UPDATE", "2-octet AS encoding (session without AS4)"))
+            elif k == "AS_PATH" and t[1] == "set":
+                out.add(("UPDATE", "AS_SET segment"))
+            elif k == "AS_PATH" and t[1] == "empty":
+                out.add(("UPDATE", "empty AS_PATH"))
+            elif k == "big" and t[1]:
+                out.add(("UPDATE", "extended message (> 4096 bytes)"))
+            elif k == "wk-community":
+                out.add(("UPDATE", f"well-known community {WK_COMMUNITIES[t[1]]}"))
+    elif mtype == "NOTIFICATION":
+        code, sub = m[19], m[20]
+        subn = (CEASE if code == 6 else OPEN_ERR if code == 2 else {}).get(sub, f"subcode {sub}")
+        lab = f"{code}/{sub} {NOTIF.get(code, code)} / {subn}"
+        if code == 6 and sub in (2, 4) and len(m) > 21 and m[21]:
+            lab += " + shutdown message"
+        if code == 6 and sub == 9 and len(m) >= 23:
+            lab += f" (wrapping {m[21]}/{m[22]})"
+        out.add(("NOTIFICATION", lab))
+    elif mtype == "ROUTE-REFRESH":
+        out.add(("ROUTE-REFRESH", {0: "ROUTE-REFRESH request", 1: "BoRR", 2: "EoRR"}.get(m[21], f"subtype {m[21]}")
+                 + f" {af_name(struct.unpack('!H', m[19:21])[0], m[22])}"))
+    elif mtype == "KEEPALIVE":
+        out.add(("KEEPALIVE", "KEEPALIVE"))
+    return out
+
+
+README_HEAD = """# Captured BGP messages (golden vectors)
+
+Real BGP messages sent by three BGP implementations to each other, captured
+on the wire and split into individual messages. Each `*.json` file holds the
+messages **sent by** one implementation:
+
+| file | sender |
+|------|--------|
+{files}
+
+Each entry: `source` (sender), `peer` (receiver), `session` (see below),
+`type`, `description` (decoded summary, with encoding oddities in brackets),
+`addPath` / `addPathFamilies` (the sender transmits ADD-PATH path identifiers
+for that message's family on that session, as negotiated by the two OPENs),
+`fourOctetAs` (both OPENs carried the 4-octet AS capability, so AS numbers in
+AS_PATH/AGGREGATOR are 4 bytes wide), `hex` (the complete message, marker
+included). Every message starts with 16 x 0xff and its length field equals
+its size. Messages are de-duplicated by bytes and thinned to a varied subset
+(all distinct OPEN/NOTIFICATION/ROUTE-REFRESH messages, one KEEPALIVE, and the
+UPDATEs that add a new attribute, flag byte, family, next-hop length, add-path
+or AS-size combination, peer or session, topped up to {maxn} per file).
+
+## Versions and date
+
+Captured {date}:
+
+{versions}
+
+## Topology
+
+Four network namespaces created by the script (nothing touches the root
+namespace): `pv-sw` holds a bridge; `pv-bird`, `pv-frr` and `pv-gobgp` each
+run one daemon on a veth attached to it, all on one L2 segment
+(198.18.0.0/24, 2001:db8::/64; BIRD .1/::1, FRR .2/::2, GoBGP .3/::3; fixed
+MACs give link-locals fe80::ff:fe00:1..3). FRR runs bgpd plus zebra (zebra is
+needed for link-local IPv6 next hops). tshark captures TCP port 179 on each
+daemon's interface. Sessions: each pair of daemons has one session over IPv4
+(IPv4 unicast) and one over IPv6 (IPv6 unicast; in the ebgp phase BIRD and
+FRR also offer IPv4 unicast there, without sending any IPv4 routes). Two
+phases, each with fresh namespaces and daemons:
+
+* `ebgp-*`: BIRD AS 4200000001 (4-byte), FRR AS 65002, GoBGP AS 65003.
+  Graceful restart, long-lived GR, enhanced route refresh, ADD-PATH,
+  extended messages, BGP roles (BIRD customer of FRR, peer of GoBGP; FRR adds
+  OTC), FRR aggregates (plain and `as-set`), 1100 extra BIRD /28s (FRR sends
+  them back in one extended message). Then: route refresh, announce and
+  withdraw, BIRD killed with SIGKILL and restarted with `bird -R` (peers send
+  LLGR_STALE routes, BIRD's OPEN has the R bit), then session teardowns
+  (shutdown with RFC 9003 message, configuration change, de-configuration).
+  `ebgp-ipv4-bad-peer-as`: three extra sessions (198.18.0.11-13) that are
+  mis-configured on purpose (wrong peer AS; FRR also uses RFC 9072 extended
+  optional parameters there) and never reach Established.
+* `ibgp-*`: all in AS 65000; BIRD is route reflector for FRR and GoBGP, FRR
+  for GoBGP, GoBGP for BIRD (ORIGINATOR_ID/CLUSTER_LIST). BIRD disables AS4 on
+  `ibgp-ipv4-no-as4` and `ibgp-ipv6-no-as4` (AS_TRANS, AS4_PATH,
+  AS4_AGGREGATOR). Then route refresh, announce/withdraw, FRR
+  `bgp graceful-shutdown` (GRACEFUL_SHUTDOWN community), teardowns.
+
+## Regenerating
+
+As root, from the repository root:
+
+    test/vectors/capture/capture.sh            # writes test/vectors/captured/
+    KEEP_WORK=1 test/vectors/capture/capture.sh /tmp/out   # keep pcaps/logs in /tmp/petrel-bgp-capture
+
+Needs bird2, frr (bgpd, zebra, vtysh), gobgpd/gobgp, tshark, python3,
+iproute2, util-linux `unshare`. Takes about 90 seconds. Message bytes differ
+between runs (timing, path ids, ordering); the set of shapes should not.
+
+## Message shapes per file
+
+Number of messages in each file showing the feature.
+
+"""
+
+README_TAIL = """
+## Observations (with the versions above)
+
+* BIRD puts MP_REACH_NLRI / MP_UNREACH_NLRI first (before ORIGIN) and always
+  sets the extended-length flag on them; FRR also puts MP_REACH_NLRI first and
+  sets extended length on every AS_PATH/AS4_PATH (even a 0-byte one) and on
+  MP_* attributes; GoBGP puts MP_REACH_NLRI last (after LARGE_COMMUNITY) and
+  in one case NEXT_HOP after LARGE_COMMUNITY, and keeps the flag byte of
+  attributes it relays (FRR's extended-length AS_PATH).
+* FRR sends one capability per optional parameter, BIRD and GoBGP pack all
+  capabilities into one. FRR always sends the old Cisco route-refresh (128),
+  an LLGR capability with stale time 0 when LLGR is not configured, and the
+  GR restart-state (R) bit right after start. BIRD sends an empty LLGR
+  capability when GR is on and LLGR off. GoBGP advertises extended next hop
+  (IPv4 unicast over IPv6) on IPv4 sessions and an FQDN capability with the
+  host name.
+* With GR notification (N bit) negotiated, FRR wraps its Cease in a Hard
+  Reset (6/9). GoBGP's `neighbor X disable` sends no shutdown message, the
+  deprecated `shutdown --reason` does.
+* FRR sends, to eBGP peers on the segment, a third-party global next hop
+  together with its own link-local address (32-byte next hop). GoBGP sends
+  AIGP to eBGP peers. FRR reflects routes back to the peer they came from
+  (BIRD then drops them as AS-path loops): that is the 1100-prefix extended
+  UPDATE.
+* FRR with `neighbor X extended-optional-parameters` cannot parse a peer's
+  normal OPEN (NOTIFICATION 2/0); it is used only on a bad-peer-AS session.
+  Without zebra, FRR rejects BIRD's link-local next hop and then misparses
+  the ADD-PATH NLRI (3/10), hence zebra.
+* Not captured: ROUTE-REFRESH from GoBGP (`gobgp neighbor X softresetin`
+  re-applies policy to the stored Adj-RIB-In and sends nothing); BIRD cannot
+  originate ATOMIC_AGGREGATE/AGGREGATOR (2.0.12 filters cannot set them) but
+  relays them; BIRD never exceeded 4096 bytes (it flushes its export batches
+  in UPDATEs of ~2.3 kB) - FRR provides the extended message.
+"""
+
+
+def write_readme(path, info, table, counts):
+    impls = sorted(table)
+    files = "\n".join(f"| `{i}.json` | {info.get('names', {}).get(i, i)} "
+                      f"({counts[i][0]} messages: " + ", ".join(f"{v} {k}" for k, v in sorted(counts[i][1].items()))
+                      + ") |" for i in impls)
+    versions = "\n".join(f"* {k}: `{v}`" for k, v in info.get("versions", {}).items()) or "* (unknown)"
+    head = README_HEAD.format(files=files, maxn=MAX_PER_IMPL, date=info.get("date", "unknown date"), versions=versions)
+    order = ["OPEN", "UPDATE", "UPDATE attribute", "UPDATE encoding", "NOTIFICATION", "ROUTE-REFRESH", "KEEPALIVE"]
+    keys = sorted({k for i in impls for k in table[i]},
+                  key=lambda k: (order.index(k[0]) if k[0] in order else 99,
+                                 int(re.match(r"(?:capability )?(\d+)", k[1]).group(1)) if re.match(r"(?:capability )?\d+ ", k[1]) else 0,
+                                 k[1]))
+    lines = ["| kind | shape | " + " | ".join(impls) + " |", "|---|---|" + "---|" * len(impls)]
+    for cat, lab in keys:
+        lines.append(f"| {cat} | {lab} | " + " | ".join(str(table[i].get((cat, lab), "")) or "-" for i in impls) + " |")
+    with open(path, "w") as f:
+        f.write(head + "\n".join(lines) + "\n" + README_TAIL)
+
+
 MAX_PER_IMPL = 60
 
 
@@ -611,8 +823,14 @@ def select(cands):
 
 
 def main():
-    outdir = sys.argv[1]
-    phasedirs = sys.argv[2:]
+    args = sys.argv[1:]
+    info = {}
+    if args[:1] == ["--info"]:
+        with open(args[1]) as f:
+            info = json.load(f)
+        args = args[2:]
+    outdir = args[0]
+    phasedirs = args[1:]
     cands = defaultdict(list)  # impl -> candidate records, in capture order
     seen = defaultdict(set)
     total = defaultdict(int)
@@ -686,6 +904,7 @@ def main():
                     desc = f"unknown message type {m[18]}"
             except Exception as e:  # keep going; record the problem
                 desc = f"{mtype} (decoder error: {e})"
+                sys.stderr.write(f"warning: {impl}->{peer} {session}: {desc}\n")
             if mtype == "UPDATE" and len(m) > 4096:
                 desc += f" [extended message, {len(m)} bytes]"
             if notes:
@@ -699,10 +918,17 @@ def main():
             if addpath:
                 rec["addPathFamilies"] = fams
             rec["hex"] = hx
-            cands[impl].append({"type": mtype, "tags": tags, "shape": shape, "rec": rec, "notes": notes})
+            cands[impl].append({"type": mtype, "tags": tags, "shape": shape, "rec": rec, "notes": notes,
+                                "features": features(m, mtype, tags)})
     os.makedirs(outdir, exist_ok=True)
+    table = {}
+    counts_all = {}
     for impl, cl in sorted(cands.items()):
         chosen = select(cl)
+        table[impl] = defaultdict(int)
+        for c in chosen:
+            for ft in c["features"]:
+                table[impl][ft] += 1
         recs = [c["rec"] for c in chosen]
         path = os.path.join(outdir, f"{impl}.json")
         with open(path, "w") as f:
@@ -719,6 +945,8 @@ def main():
                 notes[re.sub(r"\(\d+B\)", "", n)] += 1
         for n, k in sorted(notes.items()):
             print(f"  note ({impl}, {k} msgs): {n}")
+        counts_all[impl] = (len(recs), dict(counts))
+    write_readme(os.path.join(outdir, "README.md"), info, table, counts_all)
 
 
 if __name__ == "__main__":
