@@ -126,10 +126,17 @@ function fsmError(st: Step, what: string): void {
   protocolError(st, notification(ErrorCode.FSM, sub), `${what} in ${st.s.state}`);
 }
 
-/** A Stop while connected: Cease (RFC 4486), as a Hard Reset when the N bit was negotiated (RFC 8538 §3). */
+/** RFC 8538 §5: the Cease reasons that must also clear the peer's routes. */
+const HARD_RESET_REASONS: ReadonlySet<number> = new Set([
+  CeaseSubcode.MAXIMUM_NUMBER_OF_PREFIXES_REACHED,
+  CeaseSubcode.ADMINISTRATIVE_SHUTDOWN,
+  CeaseSubcode.PEER_DE_CONFIGURED,
+]);
+
+/** A Stop while connected: Cease (RFC 4486), wrapped in a Hard Reset when the N bit was negotiated and the reason calls for it (RFC 8538 §3, §5). */
 function stopNotification(st: Step, requested?: NotificationMessage): NotificationMessage {
   const n = requested ?? notification(ErrorCode.CEASE, CeaseSubcode.ADMINISTRATIVE_SHUTDOWN);
-  if (st.s.negotiated?.peerGracefulRestart?.notification && n.code === ErrorCode.CEASE && n.subcode !== CeaseSubcode.HARD_RESET) {
+  if (st.s.negotiated?.peerGracefulRestart?.notification && n.code === ErrorCode.CEASE && HARD_RESET_REASONS.has(n.subcode)) {
     const data = new Uint8Array(1 + n.data.length);
     data[0] = n.subcode;
     data.set(n.data, 1);

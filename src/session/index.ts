@@ -4,3 +4,4 @@ export { createSession, step, adminNotification } from './fsm.js';
 export { buildOpen, negotiate } from './open.js';
 export { jitter, nextRandom, sendHoldMs } from './timers.js';
 export { defaultSessionConfig } from './defaults.js';
+export { collisionLoser, type Initiator } from './collision.js';

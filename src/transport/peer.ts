@@ -1,0 +1,189 @@
+import type net from 'node:net';
+import { EventEmitter } from 'eventemitter3';
+import type { Logger } from '../lib/logger.js';
+import { collisionLoser } from '../session/collision.js';
+import type { FsmState, Negotiated, SessionConfig } from '../session/types.js';
+import { encodeNotification } from '../wire/notification.js';
+import { CeaseSubcode, ErrorCode } from '../wire/notification-codes.js';
+import { Connection, type ConnectionEvents } from './connection.js';
+import type { Listener } from './listener.js';
+import { createOutboundSocket } from './sockopt.js';
+
+export interface PeerTransportConfig {
+  readonly address: string;
+  readonly port: number;
+  /** Source address for our connections (Calico sourceAddress: UseNodeIP). */
+  readonly localAddress?: string;
+  readonly md5Key?: string;
+  /** TTL of our packets: 1 for a directly connected eBGP peer, 64 for Calico's `multihop`, 255 with GTSM. */
+  readonly ttl?: number;
+  /** GTSM (RFC 5082): the peer is at most this many hops away. */
+  readonly ttlSecurityHops?: number;
+  readonly session: SessionConfig;
+}
+
+const COLLISION = { type: 'NOTIFICATION', code: ErrorCode.CEASE, subcode: CeaseSubcode.CONNECTION_COLLISION_RESOLUTION, data: new Uint8Array(0) } as const;
+
+/**
+ * One configured peer: its session over whichever TCP connection survives.
+ * A second connection (the peer dialling while we do) gets its own FSM
+ * until the OPENs show which one RFC 4271 §6.8 keeps. Only the surviving
+ * connection's events are passed on.
+ */
+export class Peer extends EventEmitter<ConnectionEvents> {
+  private primary: Connection;
+  private candidate: Connection | null = null;
+  private started = false;
+
+  constructor(
+    readonly config: PeerTransportConfig,
+    private readonly listener: Listener,
+    private readonly log: Logger,
+  ) {
+    super();
+    this.primary = this.makeConnection(config.session);
+  }
+
+  get connection(): Connection {
+    return this.primary;
+  }
+  get state(): FsmState {
+    return this.primary.state;
+  }
+  get negotiated(): Negotiated | null {
+    return this.primary.negotiated;
+  }
+
+  async start(): Promise<void> {
+    if (this.started) return;
+    this.started = true;
+    const hops = this.config.ttlSecurityHops;
+    await this.listener.addPeer(
+      this.config.address,
+      { ...(this.config.md5Key ? { md5Key: this.config.md5Key } : {}), ...(hops !== undefined ? { minTtl: 256 - hops } : {}) },
+      (socket) => this.onAccept(socket),
+    );
+    this.primary.start();
+  }
+
+  stop(notification?: Parameters<Connection['stop']>[0]): void {
+    this.started = false;
+    this.listener.removePeer(this.config.address);
+    this.candidate?.stop(COLLISION);
+    this.candidate = null;
+    this.primary.stop(notification);
+  }
+
+  destroy(): void {
+    this.listener.removePeer(this.config.address);
+    this.candidate?.destroy();
+    this.primary.destroy();
+    this.removeAllListeners();
+  }
+
+  /** Pre-encoded UPDATEs for the established session. */
+  sendRaw(messages: readonly Uint8Array[]): boolean {
+    return this.primary.sendRaw(messages);
+  }
+
+  private makeConnection(session: SessionConfig): Connection {
+    const dialer = {
+      dial: (): net.Socket => {
+        const hops = this.config.ttlSecurityHops;
+        const socket = createOutboundSocket({
+          peerAddress: this.config.address,
+          ...(this.config.localAddress ? { localAddress: this.config.localAddress } : {}),
+          ...(this.config.md5Key ? { md5Key: this.config.md5Key } : {}),
+          ...(hops !== undefined ? { ttl: 255, minTtl: 256 - hops } : this.config.ttl !== undefined ? { ttl: this.config.ttl } : {}),
+        });
+        return socket.connect({ port: this.config.port, host: this.config.address });
+      },
+    };
+    const c = new Connection(session, dialer, this.log);
+    this.forward(c);
+    return c;
+  }
+
+  private forward(c: Connection): void {
+    const pass =
+      <K extends keyof ConnectionEvents>(event: K) =>
+      (...args: Parameters<ConnectionEvents[K]>) => {
+        if (c === this.primary) (this.emit as (e: K, ...a: Parameters<ConnectionEvents[K]>) => boolean)(event, ...args);
+      };
+    c.on('state', pass('state'));
+    c.on('established', pass('established'));
+    c.on('down', pass('down'));
+    c.on('update', pass('update'));
+    c.on('routeRefresh', pass('routeRefresh'));
+    c.on('drain', pass('drain'));
+    c.on('open', () => this.resolveCollision());
+    c.on('state', (to) => {
+      // A collision winner was made passive; once it fails, the peer gets a normal connection back.
+      if (to === 'Idle' && c === this.primary && c.config !== this.config.session && this.started) {
+        c.destroy();
+        this.primary = this.makeConnection(this.config.session);
+        this.primary.start();
+      }
+    });
+  }
+
+  private onAccept(socket: net.Socket): void {
+    if (!this.started) {
+      socket.destroy();
+      return;
+    }
+    if (this.primary.accept(socket)) return;
+    const s = this.primary.state;
+    if ((s === 'Connect' || s === 'OpenSent' || s === 'OpenConfirm') && this.candidate === null) {
+      // Both sides dialled: run the second connection until the OPENs decide.
+      const cand = new Connection({ ...this.config.session, passive: true, connectDelayTime: 0 }, { dial: () => { throw new Error('a collision candidate never dials'); } }, this.log.child({ collision: true }));
+      this.candidate = cand;
+      this.forward(cand);
+      cand.on('state', (to) => {
+        if (this.candidate !== cand) return;
+        if (to === 'Idle') {
+          setImmediate(() => cand.destroy());
+          this.candidate = null;
+        } else if (to === 'OpenConfirm' && !['OpenSent', 'OpenConfirm', 'Established'].includes(this.primary.state)) {
+          // Our own connection never got as far: the peer's becomes the session.
+          const old = this.primary;
+          this.primary = cand;
+          this.candidate = null;
+          this.emit('state', to, old.state);
+          old.stop();
+          setImmediate(() => old.destroy());
+        }
+      });
+      cand.start();
+      cand.accept(socket);
+      return;
+    }
+    // RFC 4271 §6.8: an Established session wins against a new connection.
+    socket.end(encodeNotification(COLLISION));
+    setTimeout(() => socket.destroy(), 1000).unref();
+  }
+
+  private resolveCollision(): void {
+    const a = this.primary;
+    const b = this.candidate;
+    if (!b) return;
+    const open = a.peerOpen ?? b.peerOpen;
+    if (!open || (a.state !== 'OpenConfirm' && a.state !== 'OpenSent') || (b.state !== 'OpenConfirm' && b.state !== 'OpenSent')) return;
+    if (!a.peerOpen && !b.peerOpen) return;
+    const loserSide = collisionLoser(this.config.session.routerId, open.bgpId);
+    const loser = a.initiator === loserSide ? a : b;
+    this.log.info({ closing: loser.initiator }, 'connection collision resolved (RFC 4271 §6.8)');
+    if (loser === a) {
+      this.primary = b;
+      this.candidate = null;
+      // The survivor now speaks for the peer, including its state.
+      this.emit('state', b.state, a.state);
+    } else {
+      this.candidate = null;
+    }
+    // We may be inside the loser's own input loop: its Stop is queued behind the
+    // current step, so it is torn down only after the Cease has been written.
+    loser.stop(COLLISION);
+    setImmediate(() => loser.destroy());
+  }
+}
