@@ -20,8 +20,9 @@ export interface RawDocument {
   readonly index: number;
 }
 
-const YAML11_TRUE = /^(true|True|TRUE|yes|Yes|YES|on|On|ON|y|Y)$/;
-const YAML11_FALSE = /^(false|False|FALSE|no|No|NO|off|Off|OFF|n|N)$/;
+// Single-letter y/n are left as strings: a node or label named `n` is far likelier than a boolean.
+const YAML11_TRUE = /^(true|True|TRUE|yes|Yes|YES|on|On|ON)$/;
+const YAML11_FALSE = /^(false|False|FALSE|no|No|NO|off|Off|OFF)$/;
 const PLAIN_NULLS = new Set(['', '~', 'null', 'Null', 'NULL']);
 /** Bounds hostile input: a billion-laughs alias expansion or absurd nesting is refused. */
 const MAX_NODES = 1_000_000;

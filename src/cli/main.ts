@@ -1,10 +1,12 @@
 #!/usr/bin/env node
 /**
- * The petrel command. Until the daemon lands (sessions, RIB, Calico model),
- * it offers the codec tools: `demo` and `decode`.
+ * The petrel command. Until the daemon lands (sessions, RIB, kernel),
+ * it offers the codec tools (`demo`, `decode`) and `plan`, the Calico model's
+ * desired state for a node.
  */
 import { runDecode } from './commands/decode.js';
 import { runDemo } from './commands/demo.js';
+import { runPlan } from './commands/plan.js';
 import { VERSION } from './version.js';
 
 const USAGE = `petrel ${VERSION}: BGP route distribution for Calico
@@ -16,10 +18,14 @@ Usage:
       --add-path FAMILIES          path identifiers present: ipv4,ipv6
       --ebgp                       messages come from an external peer
       --extended-message           RFC 8654 was negotiated (messages up to 65535 bytes)
+  petrel plan --node NAME --datastore file:PATH
+                                   print the node's desired state (peers, originated blocks, pools,
+                                   communities, kernel rules) as JSON, computed as confd would
+      --quiet                      do not print warnings on stderr
   petrel version
   petrel help
 
-The daemon commands (run, plan, status, routes, lab) arrive with the sessions, RIB and Calico
+The daemon commands (run, status, routes, lab) arrive with the sessions, RIB and Calico
 model issues; see README.md.`;
 
 async function main(argv: string[]): Promise<number> {
@@ -29,6 +35,8 @@ async function main(argv: string[]): Promise<number> {
       return runDemo(rest);
     case 'decode':
       return runDecode(rest);
+    case 'plan':
+      return runPlan(rest);
     case 'version':
     case '--version':
       console.log(VERSION);

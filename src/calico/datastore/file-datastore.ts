@@ -1,0 +1,295 @@
+/**
+ * The file datastore: a multi-document YAML file of Calico resources,
+ * watched for changes. Each change is re-read, validated as a whole,
+ * translated for this node and diffed against the running desired state; the
+ * typed changes go to the daemon, which touches only what they name.
+ *
+ * Editors save in many ways (write in place, write a temp file and rename,
+ * delete then create), so the directory is watched, not the file, changes are
+ * debounced, and a periodic stat is a safety net for filesystems where
+ * inotify is unreliable. A file that is missing, half-written or invalid is
+ * reported and the previous state keeps running.
+ */
+import { createHash } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import { watch, type FSWatcher } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
+import { basename, dirname, resolve } from 'node:path';
+import { diffDesiredState, type StateChange } from '../diff.js';
+import { CalicoConfigError } from '../errors.js';
+import { loadResources } from '../resources/load.js';
+import type { CalicoResources } from '../resources/types.js';
+import { computeDesiredState, type TranslationEnv } from '../translate/compute.js';
+import type { DesiredState } from '../translate/desired-state.js';
+
+export interface DatastoreLogger {
+  info(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+}
+
+export const consoleLogger: DatastoreLogger = {
+  info: (m) => console.error(`info: ${m}`),
+  warn: (m) => console.error(`warn: ${m}`),
+  error: (m) => console.error(`error: ${m}`),
+};
+
+export interface FileDatastoreOptions {
+  readonly path: string;
+  readonly nodeName: string;
+  readonly env?: TranslationEnv;
+  /** Quiet time after the last file event before re-reading (ms). */
+  readonly debounceMs?: number;
+  /** Interval of the stat safety net (ms); 0 disables it. */
+  readonly pollIntervalMs?: number;
+  readonly logger?: DatastoreLogger;
+}
+
+export interface DatastoreUpdate {
+  readonly state: DesiredState;
+  /** null for the first state. */
+  readonly previous: DesiredState | null;
+  readonly changes: readonly StateChange[];
+  readonly resources: CalicoResources;
+}
+
+export interface DatastoreRejection {
+  readonly reason: 'missing' | 'unreadable' | 'invalid';
+  readonly message: string;
+  /** The state still in force (null if there has never been a valid one). */
+  readonly kept: DesiredState | null;
+}
+
+interface DatastoreEvents {
+  update: [DatastoreUpdate];
+  rejected: [DatastoreRejection];
+}
+
+/** `file:PATH` (or a bare path) to an absolute path. */
+export function parseDatastoreUrl(spec: string): string {
+  if (spec.startsWith('file:')) {
+    const p = spec.slice('file:'.length).replace(/^\/\/(?=\/)/, '');
+    if (p === '') throw new Error('--datastore file: needs a path (file:/etc/petrel/calico.yaml)');
+    return resolve(p);
+  }
+  if (/^[a-z][a-z0-9+.-]*:/i.test(spec)) throw new Error(`--datastore: "${spec.split(':')[0]}" datastores are not supported yet; use file:PATH`);
+  return resolve(spec);
+}
+
+export class FileDatastore extends EventEmitter<DatastoreEvents> {
+  readonly path: string;
+  private readonly nodeName: string;
+  private readonly env: TranslationEnv;
+  private readonly debounceMs: number;
+  private readonly pollIntervalMs: number;
+  private readonly log: DatastoreLogger;
+  private state: DesiredState | null = null;
+  private resources: CalicoResources | null = null;
+  private lastDigest: string | null = null;
+  private lastRejection: string | null = null;
+  private watcher: FSWatcher | null = null;
+  private debounce: NodeJS.Timeout | null = null;
+  private poll: NodeJS.Timeout | null = null;
+  private rewatch: NodeJS.Timeout | null = null;
+  private lastStat: string | null = null;
+  private reading: Promise<void> | null = null;
+  private again = false;
+  private stopped = true;
+
+  constructor(opts: FileDatastoreOptions) {
+    super();
+    this.path = resolve(opts.path);
+    this.nodeName = opts.nodeName;
+    this.env = opts.env ?? {};
+    this.debounceMs = opts.debounceMs ?? 200;
+    this.pollIntervalMs = opts.pollIntervalMs ?? 2000;
+    this.log = opts.logger ?? consoleLogger;
+  }
+
+  /** The desired state in force, or null before the first valid read. */
+  get current(): DesiredState | null {
+    return this.state;
+  }
+
+  get currentResources(): CalicoResources | null {
+    return this.resources;
+  }
+
+  /**
+   * Read and translate the file once. Throws (CalicoConfigError, UnknownNodeError,
+   * or the I/O error) if it cannot produce a state; on success the state is in force.
+   */
+  async load(): Promise<DesiredState> {
+    const text = await readFile(this.path, 'utf8');
+    const { resources, state } = this.translate(text);
+    this.accept(text, resources, state);
+    return state;
+  }
+
+  /** Load (failing loudly if the first read is bad), then watch for changes. */
+  async start(): Promise<DesiredState> {
+    const state = await this.load();
+    this.stopped = false;
+    this.watchDirectory();
+    if (this.pollIntervalMs > 0) {
+      this.poll = setInterval(() => void this.checkStat(), this.pollIntervalMs);
+      this.poll.unref();
+    }
+    await this.checkStat();
+    return state;
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.watcher?.close();
+    this.watcher = null;
+    for (const t of [this.debounce, this.rewatch]) if (t) clearTimeout(t);
+    if (this.poll) clearInterval(this.poll);
+    this.debounce = this.rewatch = this.poll = null;
+  }
+
+  /** Re-read now (after the debounce the watcher would use); resolves when the read is handled. */
+  reload(): Promise<void> {
+    if (this.reading) {
+      this.again = true;
+      return this.reading;
+    }
+    this.reading = this.readAndApply().finally(() => {
+      this.reading = null;
+      if (this.again && !this.stopped) {
+        this.again = false;
+        void this.reload();
+      }
+    });
+    return this.reading;
+  }
+
+  private translate(text: string): { resources: CalicoResources; state: DesiredState } {
+    const resources = loadResources(text, this.path);
+    const state = computeDesiredState(resources, this.nodeName, this.env);
+    return { resources, state };
+  }
+
+  private accept(text: string, resources: CalicoResources, state: DesiredState): DesiredStateDiffResult {
+    const previous = this.state;
+    const changes = diffDesiredState(previous, state);
+    this.state = state;
+    this.resources = resources;
+    this.lastDigest = digest(text);
+    this.lastRejection = null;
+    for (const w of state.warnings) this.log.warn(`${this.path}: ${w}`);
+    return { previous, changes };
+  }
+
+  private async readAndApply(): Promise<void> {
+    let text: string;
+    try {
+      text = await readFile(this.path, 'utf8');
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      this.reject(code === 'ENOENT' ? 'missing' : 'unreadable', code === 'ENOENT' ? 'the file is missing' : (e as Error).message);
+      return;
+    }
+    if (digest(text) === this.lastDigest) {
+      this.lastRejection = null;
+      return;
+    }
+    let translated;
+    try {
+      translated = this.translate(text);
+    } catch (e) {
+      if (e instanceof CalicoConfigError || e instanceof Error) {
+        this.reject('invalid', e.message);
+        return;
+      }
+      throw e;
+    }
+    const { previous, changes } = this.accept(text, translated.resources, translated.state);
+    if (changes.length === 0) {
+      this.log.info(`${this.path}: re-read, nothing changed for node ${this.nodeName}`);
+      return;
+    }
+    this.log.info(`${this.path}: applied ${changes.length} change(s) for node ${this.nodeName}: ${summarise(changes)}`);
+    this.emit('update', { state: translated.state, previous, changes, resources: translated.resources });
+  }
+
+  private reject(reason: DatastoreRejection['reason'], message: string): void {
+    const line = `${this.path}: ${reason === 'invalid' ? 'rejected' : reason}: ${message}; keeping the previous state`;
+    // A file that stays broken is reported once, not at every poll.
+    if (line !== this.lastRejection) {
+      if (reason === 'invalid') this.log.error(line);
+      else this.log.warn(line);
+      this.lastRejection = line;
+      this.emit('rejected', { reason, message, kept: this.state });
+    }
+  }
+
+  private schedule(): void {
+    if (this.stopped) return;
+    if (this.debounce) clearTimeout(this.debounce);
+    this.debounce = setTimeout(() => {
+      this.debounce = null;
+      void this.reload();
+    }, this.debounceMs);
+  }
+
+  private watchDirectory(): void {
+    if (this.stopped) return;
+    const name = basename(this.path);
+    try {
+      this.watcher = watch(dirname(this.path), { persistent: false }, (_event, file) => {
+        // Some platforms omit the name; then any change in the directory counts.
+        if (file === null || file === undefined || file.toString() === name) this.schedule();
+      });
+      this.watcher.on('error', (err) => {
+        this.log.warn(`${this.path}: watching the directory failed (${err.message}); retrying`);
+        this.watcher?.close();
+        this.watcher = null;
+        this.retryWatch();
+      });
+    } catch (e) {
+      this.log.warn(`${this.path}: cannot watch the directory (${(e as Error).message}); retrying`);
+      this.retryWatch();
+    }
+  }
+
+  private retryWatch(): void {
+    if (this.stopped || this.rewatch) return;
+    this.rewatch = setTimeout(() => {
+      this.rewatch = null;
+      this.watchDirectory();
+      this.schedule();
+    }, Math.max(this.debounceMs, 1000));
+    this.rewatch.unref();
+  }
+
+  private async checkStat(): Promise<void> {
+    let sig: string;
+    try {
+      const s = await stat(this.path);
+      sig = `${s.ino}:${s.size}:${s.mtimeMs}`;
+    } catch {
+      sig = 'missing';
+    }
+    if (this.lastStat !== null && sig !== this.lastStat) this.schedule();
+    this.lastStat = sig;
+  }
+}
+
+interface DesiredStateDiffResult {
+  previous: DesiredState | null;
+  changes: StateChange[];
+}
+
+function digest(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+function summarise(changes: readonly StateChange[]): string {
+  const counts = new Map<string, number>();
+  for (const c of changes) {
+    const k = c.kind === 'peerChanged' ? (c.resetRequired ? 'peerReset' : 'peerUpdated') : c.kind;
+    counts.set(k, (counts.get(k) ?? 0) + 1);
+  }
+  return [...counts].map(([k, n]) => `${k}×${n}`).join(', ');
+}

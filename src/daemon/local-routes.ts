@@ -1,0 +1,73 @@
+import { cidrContains, parseCidr, type Cidr } from '../calico/address.js';
+import { evaluateExport, type DesiredPeer, type DesiredState } from '../calico/index.js';
+import { parseIpv4, parseIpv6, parsePrefix } from '../lib/prefix.js';
+import type { LargeCommunity } from '../wire/attributes/types.js';
+import { ipv4Nlri, ipv6Nlri } from '../wire/nlri.js';
+import type { LocalRoute, OriginContext } from '../speaker/originate.js';
+
+/** "65001:100" -> uint32; null when it is not a standard community. */
+function community(text: string): number | null {
+  const m = /^(\d+):(\d+)$/.exec(text);
+  if (!m) return null;
+  const a = Number(m[1]);
+  const b = Number(m[2]);
+  return a <= 0xffff && b <= 0xffff ? ((a << 16) | b) >>> 0 : null;
+}
+
+function largeCommunity(text: string): LargeCommunity | null {
+  const m = /^(\d+):(\d+):(\d+)$/.exec(text);
+  if (!m) return null;
+  const [g, l1, l2] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  return g <= 0xffffffff && l1 <= 0xffffffff && l2 <= 0xffffffff ? { globalAdmin: g, localData1: l1, localData2: l2 } : null;
+}
+
+/**
+ * The originated prefixes (IPAM blocks) this peer receives: each one run
+ * through the node's export chain (calico_export_to_bgp_peers) for the
+ * peer's family, with the communities of prefixAdvertisements attached.
+ */
+export function localRoutesFor(state: DesiredState, peer: DesiredPeer): LocalRoute[] {
+  const family = peer.family;
+  const rules = state.exportPolicy[family];
+  const normal = state.normalRoutePriority[family];
+  const out: LocalRoute[] = [];
+  for (const o of state.originate) {
+    const cidr = parseCidr(o.prefix);
+    if (!cidr || cidr.family !== family) continue;
+    if (evaluateExport(rules, { prefix: cidr, internalPeer: peer.internal }, normal, parseCidr) !== 'accept') continue;
+    const p = parsePrefix(o.prefix);
+    if (!p) continue;
+    const nlri = p.afi === 1 ? ipv4Nlri(p.addr, p.len, 1) : ipv6Nlri(p.addr, p.len, 1);
+    const communities: number[] = [];
+    const large: LargeCommunity[] = [];
+    for (const adv of state.communities) {
+      const c = parseCidr(adv.prefix);
+      // BIRD's `net ~ CIDR`: the route lies within the advertised prefix.
+      if (!c || c.family !== family || !cidrContains(c as Cidr, cidr)) continue;
+      for (const t of adv.communities) {
+        const v = community(t);
+        if (v !== null && !communities.includes(v)) communities.push(v);
+      }
+      for (const t of adv.largeCommunities) {
+        const v = largeCommunity(t);
+        if (v && !large.some((x) => x.globalAdmin === v.globalAdmin && x.localData1 === v.localData1 && x.localData2 === v.localData2)) large.push(v);
+      }
+    }
+    out.push({ nlri, communities, largeCommunities: large });
+  }
+  return out;
+}
+
+/** How our routes look to this peer: next hop self, iBGP or eBGP attributes (calico-bird.md §3). */
+export function originContextFor(state: DesiredState, peer: DesiredPeer): OriginContext {
+  const v4 = state.nodeAddresses.ipv4 ? parseIpv4(state.nodeAddresses.ipv4.ip) : null;
+  const v6 = state.nodeAddresses.ipv6 ? parseIpv6(state.nodeAddresses.ipv6.ip) : null;
+  return {
+    localAs: peer.localAsNumber ?? state.asNumber,
+    internal: peer.internal,
+    // Calico's export preamble: bgp_local_pref = 2147483647 - krt_metric, krt_metric defaulting to the normal priority.
+    localPref: 2147483647 - state.normalRoutePriority[peer.family],
+    nextHopV4: v4,
+    nextHopV6: v6,
+  };
+}

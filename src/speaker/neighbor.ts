@@ -1,0 +1,193 @@
+import { toHex } from '../lib/hex.js';
+import type { Logger } from '../lib/logger.js';
+import type { TimerPort } from '../lib/timer.js';
+import { AdjRibIn } from '../rib/adj-rib-in.js';
+import type { Negotiated } from '../session/types.js';
+import { familyKey, IPV4_UNICAST, type FamilyKey } from '../wire/constants.js';
+import type { Decoded } from '../wire/message.js';
+import type { Nlri } from '../wire/nlri.js';
+import { encodeUpdate, endOfRib, endOfRibFamily, findAttribute, packWithdrawals } from '../wire/update-encode.js';
+import { routeKey, type RouteKey } from '../rib/route-key.js';
+import type { UpdateMessage } from '../wire/update-types.js';
+import { encodeLocalRoutes, type LocalRoute, type OriginContext } from './originate.js';
+
+/** How a neighbor reaches its session: the transport's Peer satisfies it. */
+export interface SessionPort {
+  sendRaw(messages: readonly Uint8Array[]): boolean;
+}
+
+/** RFC 4724 §4.2 "selection deferral": how long stale routes wait for End-of-RIB after the peer is back (BIRD's graceful restart wait). */
+export const STALE_WAIT_MS = 240_000;
+
+export interface NeighborStats {
+  readonly received: number;
+  readonly stale: number;
+  readonly advertised: number;
+  readonly updatesIn: number;
+  readonly updatesOut: number;
+  readonly endOfRibReceived: readonly FamilyKey[];
+}
+
+/**
+ * The speaker's side of one peering: what we told the peer (the initial
+ * table, then End-of-RIB, RFC 4724 §2) and what it told us (Adj-RIB-In),
+ * including the graceful-restart helper procedure for its restarts.
+ */
+export class Neighbor {
+  readonly adjRibIn = new AdjRibIn();
+  private advertised = 0;
+  private updatesIn = 0;
+  private updatesOut = 0;
+  private eorReceived = new Set<FamilyKey>();
+  private staleTimer: unknown = null;
+  private negotiated: Negotiated | null = null;
+  /** Adj-RIB-Out of our own routes: what the peer was last told, by route key. */
+  private sent = new Map<RouteKey, { route: LocalRoute; signature: string }>();
+  private origin: OriginContext | null = null;
+
+  constructor(
+    readonly name: string,
+    private readonly session: SessionPort,
+    private readonly timers: TimerPort,
+    private readonly log: Logger,
+  ) {}
+
+  stats(): NeighborStats {
+    return {
+      received: this.adjRibIn.size,
+      stale: this.adjRibIn.stale,
+      advertised: this.advertised,
+      updatesIn: this.updatesIn,
+      updatesOut: this.updatesOut,
+      endOfRibReceived: [...this.eorReceived],
+    };
+  }
+
+  /** Session up: settle stale routes, send the initial table and End-of-RIB per family. */
+  onEstablished(neg: Negotiated, table: readonly LocalRoute[], origin: OriginContext): void {
+    this.negotiated = neg;
+    this.eorReceived = new Set();
+    if (this.adjRibIn.stale > 0) {
+      const gr = neg.peerGracefulRestart;
+      for (const f of [IPV4_UNICAST, familyKey(2, 1)]) {
+        // RFC 4724 §4.2: without the F bit the peer lost forwarding state: stale routes go now.
+        if (!gr || !gr.forwarding.has(f) || !neg.families.has(f)) {
+          const gone = this.adjRibIn.sweepStale(f);
+          if (gone.length > 0) this.log.info({ family: f, routes: gone.length }, 'stale routes removed: peer did not preserve forwarding state');
+        }
+      }
+      if (this.adjRibIn.stale > 0) this.armStaleTimer(STALE_WAIT_MS, 'End-of-RIB did not arrive in time');
+    }
+    const routes = table.filter((r) => neg.families.has(familyKey(r.nlri.afi, 1)));
+    this.origin = origin;
+    this.sent = new Map(routes.map((r) => [routeKey(r.nlri), { route: r, signature: signature(r) }]));
+    const messages = encodeLocalRoutes(routes, origin, neg.send);
+    for (const f of neg.families) messages.push(encodeUpdate(endOfRib({ afi: f >>> 8, safi: f & 0xff }), neg.send));
+    this.advertised = routes.length;
+    this.updatesOut += messages.length;
+    this.session.sendRaw(messages);
+  }
+
+  /**
+   * Our routes for this peer changed (a block came or went, policy or
+   * communities changed): send only the difference to what it was told.
+   */
+  updateLocalRoutes(table: readonly LocalRoute[], origin: OriginContext): void {
+    const neg = this.negotiated;
+    if (!neg) return;
+    const wanted = new Map(table.filter((r) => neg.families.has(familyKey(r.nlri.afi, 1))).map((r) => [routeKey(r.nlri), { route: r, signature: signature(r) }]));
+    const originChanged = originKey(origin) !== originKey(this.origin);
+    const withdraw: Nlri[] = [];
+    for (const [k, v] of this.sent) if (!wanted.has(k)) withdraw.push(v.route.nlri);
+    const announce: LocalRoute[] = [];
+    for (const [k, v] of wanted) {
+      const old = this.sent.get(k);
+      if (originChanged || !old || old.signature !== v.signature) announce.push(v.route);
+    }
+    const messages: Uint8Array[] = [];
+    for (const afi of [1, 2]) {
+      const w = withdraw.filter((n) => n.afi === afi);
+      if (w.length > 0) messages.push(...packWithdrawals(w, neg.send, { afi, safi: 1 }));
+    }
+    messages.push(...encodeLocalRoutes(announce, origin, neg.send));
+    this.sent = wanted;
+    this.origin = origin;
+    this.advertised = wanted.size;
+    if (messages.length === 0) return;
+    this.updatesOut += messages.length;
+    this.session.sendRaw(messages);
+  }
+
+  onUpdate(decoded: Decoded): void {
+    const u = decoded.message as UpdateMessage;
+    this.updatesIn++;
+    const eor = endOfRibFamily(u);
+    if (eor) {
+      const f = familyKey(eor.afi, eor.safi);
+      this.eorReceived.add(f);
+      const gone = this.adjRibIn.sweepStale(f);
+      if (gone.length > 0) this.log.info({ family: f, routes: gone.length }, 'End-of-RIB: stale routes removed');
+      if (this.adjRibIn.stale === 0) this.disarmStaleTimer();
+      return;
+    }
+    this.adjRibIn.withdraw(u.withdrawn);
+    const reach = findAttribute(u.attributes, 'MP_REACH_NLRI');
+    const unreach = findAttribute(u.attributes, 'MP_UNREACH_NLRI');
+    if (unreach) this.adjRibIn.withdraw(unreach.withdrawn);
+    const announced: Nlri[] = [...u.nlri, ...(reach?.nlri ?? [])];
+    if (decoded.action === 'treat-as-withdraw') {
+      // RFC 7606 §2: every NLRI of the UPDATE is handled as withdrawn.
+      this.adjRibIn.withdraw(announced);
+      return;
+    }
+    if (u.nlri.length > 0) this.adjRibIn.announce(u.nlri, u.attributes, null);
+    if (reach && reach.nlri.length > 0) this.adjRibIn.announce(reach.nlri, u.attributes, reach.nextHop);
+  }
+
+  /** Session down: keep the routes stale if the peer restarts gracefully, else drop them. */
+  onDown(graceful: boolean, restartTime: number): Nlri[] {
+    this.negotiated = null;
+    this.sent = new Map();
+    this.advertised = 0;
+    if (graceful && this.adjRibIn.size > 0) {
+      const n = this.adjRibIn.markAllStale();
+      this.log.info({ routes: n, restartTime }, 'graceful restart: keeping the peer\'s routes as stale');
+      this.armStaleTimer(restartTime * 1000, 'the peer did not come back within its restart time');
+      return [];
+    }
+    this.disarmStaleTimer();
+    return this.adjRibIn.clear();
+  }
+
+  get established(): boolean {
+    return this.negotiated !== null;
+  }
+
+  private armStaleTimer(ms: number, why: string): void {
+    this.disarmStaleTimer();
+    this.staleTimer = this.timers.set(ms, () => {
+      this.staleTimer = null;
+      const gone = this.adjRibIn.sweepStale();
+      if (gone.length > 0) this.log.warn({ routes: gone.length }, `stale routes removed: ${why}`);
+    });
+  }
+
+  private disarmStaleTimer(): void {
+    if (this.staleTimer !== null) this.timers.clear(this.staleTimer);
+    this.staleTimer = null;
+  }
+
+  destroy(): void {
+    this.disarmStaleTimer();
+  }
+}
+
+/** What distinguishes two advertisements of one prefix. */
+function signature(r: LocalRoute): string {
+  return `${r.communities.join(',')}|${r.largeCommunities.map((c) => `${c.globalAdmin}:${c.localData1}:${c.localData2}`).join(',')}`;
+}
+
+/** Everything of the origin context that shows in the attributes we send. */
+function originKey(o: OriginContext | null): string {
+  return o ? `${o.localAs}|${o.internal}|${o.localPref}|${o.nextHopV4}|${o.nextHopV6 ? toHex(o.nextHopV6) : ''}` : '';
+}
