@@ -1,12 +1,14 @@
 #!/usr/bin/env node
 /**
- * The petrel command. Until the daemon lands (sessions, RIB, kernel),
- * it offers the codec tools (`demo`, `decode`) and `plan`, the Calico model's
- * desired state for a node.
+ * The petrel command: the daemon (`run`), the Calico model's desired state
+ * for a node (`plan`), and the codec tools (`demo`, `decode`).
  */
 import { runDecode } from './commands/decode.js';
 import { runDemo } from './commands/demo.js';
 import { runPlan } from './commands/plan.js';
+import { runRoutes } from './commands/routes.js';
+import { runDaemon } from './commands/run.js';
+import { runStatus } from './commands/status.js';
 import { VERSION } from './version.js';
 
 const USAGE = `petrel ${VERSION}: BGP route distribution for Calico
@@ -22,11 +24,20 @@ Usage:
                                    print the node's desired state (peers, originated blocks, pools,
                                    communities, kernel rules) as JSON, computed as confd would
       --quiet                      do not print warnings on stderr
+  petrel run --node NAME --datastore file:PATH [--listen ADDR] [--port N] [--fib none]
+             [--route-protocol N] [--api-socket PATH] [--log-level debug|info|warn|error|none]
+                                   the daemon: BGP sessions for the node's peers, its blocks
+                                   advertised; follows changes to the datastore file
+      --allow-loopback-next-hops   accept 127.0.0.0/8 next hops (labs and benchmarks on loopback only)
+  petrel status [--json] [--api-socket PATH]
+                                   the peers as calicoctl node status shows them (--json: every field)
+  petrel routes [--json] [--table loc|in|out] [--peer NAME] [--family ipv4|ipv6] [--api-socket PATH]
+                                   a table as birdc show route prints it (--json: the paths);
+                                   the daemon's API socket defaults to /var/run/petrel/petrel.sock
   petrel version
   petrel help
 
-The daemon commands (run, status, routes, lab) arrive with the sessions, RIB and Calico
-model issues; see README.md.`;
+Kernel programming (--fib kernel) and the lab arrive with their issues; see README.md.`;
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -37,6 +48,12 @@ async function main(argv: string[]): Promise<number> {
       return runDecode(rest);
     case 'plan':
       return runPlan(rest);
+    case 'run':
+      return runDaemon(rest);
+    case 'status':
+      return runStatus(rest);
+    case 'routes':
+      return runRoutes(rest);
     case 'version':
     case '--version':
       console.log(VERSION);

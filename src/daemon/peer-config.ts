@@ -12,7 +12,7 @@ export const BGP_PORT = 179;
  * from keepaliveTime, GR time from maxRestartTime (120 s), ADD-PATH both
  * ways, TTL 64 (`multihop`) unless ttlSecurity asks for GTSM.
  */
-export function transportConfigFor(state: DesiredState, peer: DesiredPeer, hostname: string): PeerTransportConfig {
+export function transportConfigFor(state: DesiredState, peer: DesiredPeer, hostname: string, allowLoopbackNextHop = false): PeerTransportConfig {
   const routerId = parseIpv4(state.routerId ?? '');
   if (routerId === null) throw new Error(`node ${state.node} has no IPv4 router id (set CALICO_ROUTER_ID or the node's IPv4 address)`);
   const session = defaultSessionConfig({
@@ -23,6 +23,7 @@ export function transportConfigFor(state: DesiredState, peer: DesiredPeer, hostn
     families: [peer.family === 'ipv4' ? IPV4_UNICAST : IPV6_UNICAST],
     gracefulRestart: { restartTime: peer.gracefulRestartTime ?? 120, notification: true },
     hostname,
+    allowLoopbackNextHop,
     ...(peer.keepaliveTime !== null ? { keepaliveTime: peer.keepaliveTime } : {}),
   });
   return {

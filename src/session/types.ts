@@ -47,6 +47,8 @@ export interface SessionConfig {
   readonly longLivedStaleTime?: number | null;
   readonly extendedMessage: boolean;
   readonly hostname?: string;
+  /** Accept 127.0.0.0/8 next hops: only for labs, tests and benchmarks confined to loopback. */
+  readonly allowLoopbackNextHop?: boolean;
 }
 
 export interface PeerGracefulRestart {

@@ -46,10 +46,11 @@ export class Listener {
     this.peers.set(key, { ...options, onAccept });
   }
 
-  removePeer(address: string): void {
+  /** Unregister; with `onAccept`, only if that handler still owns the address (a replacement may have registered since). */
+  removePeer(address: string, onAccept?: (socket: net.Socket) => void): void {
     const key = canonicalAddress(address);
     const reg = this.peers.get(key);
-    if (!reg) return;
+    if (!reg || (onAccept !== undefined && reg.onAccept !== onAccept)) return;
     this.peers.delete(key);
     const server = this.servers.get(isIpv6(key) ? 6 : 4);
     if (reg.md5Key && server) setMd5Key(fdOf(server), key, null);

@@ -34,10 +34,12 @@ export class Peer extends EventEmitter<ConnectionEvents> {
   private primary: Connection;
   private candidate: Connection | null = null;
   private started = false;
+  /** Our listener registration's handler: identifies it, so a replacement peer's is never removed. */
+  private readonly acceptHandler = (socket: net.Socket) => this.onAccept(socket);
 
   constructor(
     readonly config: PeerTransportConfig,
-    private readonly listener: Listener,
+    private listener: Listener,
     private readonly log: Logger,
   ) {
     super();
@@ -57,25 +59,36 @@ export class Peer extends EventEmitter<ConnectionEvents> {
   async start(): Promise<void> {
     if (this.started) return;
     this.started = true;
+    await this.register();
+    this.primary.start();
+  }
+
+  private async register(): Promise<void> {
     const hops = this.config.ttlSecurityHops;
     await this.listener.addPeer(
       this.config.address,
       { ...(this.config.md5Key ? { md5Key: this.config.md5Key } : {}), ...(hops !== undefined ? { minTtl: 256 - hops } : {}) },
-      (socket) => this.onAccept(socket),
+      this.acceptHandler,
     );
-    this.primary.start();
+  }
+
+  /** Move to a new listener (listen address or port changed); the session itself is untouched. */
+  async rebind(listener: Listener): Promise<void> {
+    this.listener.removePeer(this.config.address, this.acceptHandler);
+    this.listener = listener;
+    if (this.started) await this.register();
   }
 
   stop(notification?: Parameters<Connection['stop']>[0]): void {
     this.started = false;
-    this.listener.removePeer(this.config.address);
+    this.listener.removePeer(this.config.address, this.acceptHandler);
     this.candidate?.stop(COLLISION);
     this.candidate = null;
     this.primary.stop(notification);
   }
 
   destroy(): void {
-    this.listener.removePeer(this.config.address);
+    this.listener.removePeer(this.config.address, this.acceptHandler);
     this.candidate?.destroy();
     this.primary.destroy();
     this.removeAllListeners();

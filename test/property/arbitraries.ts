@@ -403,30 +403,28 @@ export function updateArb(ctx: CodecContext, opts: UpdateOptions = {}): Arb<Upda
   const optional = Object.values(rest).filter((a): a is NonNullable<typeof a> => a !== null) as Arb<PathAttribute>[];
   const addPathV4 = ctx.addPath.has(IPV4_UNICAST);
   return record({
-      withdrawn: nlriListArb(1, addPathV4, maxIpv4, sizes.size),
-      nlri: nlriListArb(1, addPathV4, maxIpv4, sizes.size),
-      origin: fc.option(ORIGIN, { freq: 4 }),
-      asPath: fc.option(AS_PATH, { freq: 4 }),
-      nextHop: fc.option(NEXT_HOP, { freq: 4 }),
-      // The mandatory ones are only left out when nothing is reachable.
-      fallback: record({ origin: ORIGIN, asPath: AS_PATH, nextHop: NEXT_HOP }),
-      optional: fc.tuple(...optional.map((a) => fc.option(a, { freq: 2 }))),
-      unknown: fc.uniqueArray(fc.oneof({ arbitrary: unknownAttrArb(sizes.maxRaw), weight: 4 }, { arbitrary: neverPropagatedAttrArb, weight: 1 }), {
-        maxLength: 3,
-        selector: (a) => a.code,
-      }),
-      order: fc.array(fc.integer({ min: 0, max: 1000 }), { minLength: 40, maxLength: 40 }),
-    })
-    .map(({ withdrawn, nlri, origin, asPath, nextHop, fallback, optional, unknown, order }): UpdateMessage => {
-      const attrs: PathAttribute[] = [...optional.filter((a): a is PathAttribute => a !== null), ...unknown];
-      const reachable = isReachable(nlri, attrs);
-      const o = origin ?? (reachable ? fallback.origin : null);
-      const p = asPath ?? (reachable ? fallback.asPath : null);
-      const n = nextHop ?? (nlri.length > 0 ? fallback.nextHop : null);
-      for (const a of [o, p, n]) if (a !== null) attrs.push(a);
-      return { type: 'UPDATE', withdrawn, attributes: permute(attrs, order), nlri };
-    })
-    .filter((u) => fitsIn(u, ctx));
+    withdrawn: nlriListArb(1, addPathV4, maxIpv4, sizes.size),
+    nlri: nlriListArb(1, addPathV4, maxIpv4, sizes.size),
+    origin: fc.option(ORIGIN, { freq: 4 }),
+    asPath: fc.option(AS_PATH, { freq: 4 }),
+    nextHop: fc.option(NEXT_HOP, { freq: 4 }),
+    // The mandatory ones are only left out when nothing is reachable.
+    fallback: record({ origin: ORIGIN, asPath: AS_PATH, nextHop: NEXT_HOP }),
+    optional: fc.tuple(...optional.map((a) => fc.option(a, { freq: 2 }))),
+    unknown: fc.uniqueArray(fc.oneof({ arbitrary: unknownAttrArb(sizes.maxRaw), weight: 4 }, { arbitrary: neverPropagatedAttrArb, weight: 1 }), {
+      maxLength: 3,
+      selector: (a) => a.code,
+    }),
+    order: fc.array(fc.integer({ min: 0, max: 1000 }), { minLength: 40, maxLength: 40 }),
+  }).map(({ withdrawn, nlri, origin, asPath, nextHop, fallback, optional, unknown, order }): UpdateMessage => {
+    const attrs: PathAttribute[] = [...optional.filter((a): a is PathAttribute => a !== null), ...unknown];
+    const reachable = isReachable(nlri, attrs);
+    const o = origin ?? (reachable ? fallback.origin : null);
+    const p = asPath ?? (reachable ? fallback.asPath : null);
+    const n = nextHop ?? (nlri.length > 0 ? fallback.nextHop : null);
+    for (const a of [o, p, n]) if (a !== null) attrs.push(a);
+    return { type: 'UPDATE', withdrawn, attributes: permute(attrs, order), nlri };
+  }).filter((u) => fitsIn(u, ctx));
 }
 
 // ---------------------------------------------------------------------------
@@ -454,8 +452,6 @@ function cutUtf8(s: string, max: number): string {
   return cps.join('');
 }
 
-const anyFamilyArb = record({ afi: u16(), safi: u8() });
-
 /** Every capability petrel understands, plus unknown codes; each value fits the one-octet capability length. */
 export const capabilityArbs = {
   MULTIPROTOCOL: record({ afi: u16(), safi: u8() }).map(({ afi, safi }): Capability => ({ kind: 'MULTIPROTOCOL', afi, safi })),
@@ -464,11 +460,10 @@ export const capabilityArbs = {
   EXTENDED_MESSAGE: fc.constant<Capability>({ kind: 'EXTENDED_MESSAGE' }),
   FOUR_OCTET_AS: u32().map((asn): Capability => ({ kind: 'FOUR_OCTET_AS', asn })),
   GRACEFUL_RESTART: record({
-      flags: fc.integer({ min: 0, max: 0xf }),
-      restartTime: fc.integer({ min: 0, max: 0xfff }),
-      families: list(record({ afi: u16(), safi: u8(), flags: u8() }), 0, 63, 'medium'),
-    })
-    .map(({ flags, restartTime, families }): Capability => ({ kind: 'GRACEFUL_RESTART', flags, restartTime, families })),
+    flags: fc.integer({ min: 0, max: 0xf }),
+    restartTime: fc.integer({ min: 0, max: 0xfff }),
+    families: list(record({ afi: u16(), safi: u8(), flags: u8() }), 0, 63, 'medium'),
+  }).map(({ flags, restartTime, families }): Capability => ({ kind: 'GRACEFUL_RESTART', flags, restartTime, families })),
   LONG_LIVED_GRACEFUL_RESTART: list(record({ afi: u16(), safi: u8(), flags: u8(), staleTime: u24() }), 0, 36, 'medium').map(
     (families): Capability => ({ kind: 'LONG_LIVED_GRACEFUL_RESTART', families }),
   ),
@@ -544,29 +539,26 @@ export const openParameterArb: Arb<OpenParameter> = fc.oneof(
  * and then says so, as the decoder reports it.
  */
 export const openArb: Arb<OpenMessage> = record({
-    version: fc.oneof({ arbitrary: fc.constant(4), weight: 4 }, { arbitrary: u8(), weight: 1 }),
-    myAs: fc.oneof(fc.constant(23456), u16()),
-    holdTime: fc.oneof(fc.constantFrom(0, 3, 90, 180), u16()),
-    bgpId: u32(),
-    parameters: list(openParameterArb, 0, 5),
-    forceExtended: fc.boolean(),
-  })
-  .map(({ forceExtended, parameters, ...rest }): OpenMessage => {
-    const open: OpenMessage = { type: 'OPEN', ...rest, parameters };
-    return forceExtended || parametersNeedExtended(parameters) ? { ...open, extendedParameters: true } : open;
-  })
-  .filter((m) => fitsIn(m, { fourOctetAs: true, addPath: new Set(), extendedMessage: false }));
+  version: fc.oneof({ arbitrary: fc.constant(4), weight: 4 }, { arbitrary: u8(), weight: 1 }),
+  myAs: fc.oneof(fc.constant(23456), u16()),
+  holdTime: fc.oneof(fc.constantFrom(0, 3, 90, 180), u16()),
+  bgpId: u32(),
+  parameters: list(openParameterArb, 0, 5),
+  forceExtended: fc.boolean(),
+}).map(({ forceExtended, parameters, ...rest }): OpenMessage => {
+  const open: OpenMessage = { type: 'OPEN', ...rest, parameters };
+  return forceExtended || parametersNeedExtended(parameters) ? { ...open, extendedParameters: true } : open;
+}).filter((m) => fitsIn(m, { fourOctetAs: true, addPath: new Set(), extendedMessage: false }));
 
 // ---------------------------------------------------------------------------
 // NOTIFICATION, KEEPALIVE, ROUTE-REFRESH
 
 /** Data up to 4075 bytes: the most a 4096-byte NOTIFICATION carries. */
 export const notificationArb: Arb<NotificationMessage> = record({
-    code: fc.oneof(fc.integer({ min: 1, max: 6 }), u8()),
-    subcode: fc.oneof(fc.integer({ min: 0, max: 11 }), u8()),
-    data: fc.oneof({ arbitrary: bytes(32), weight: 4 }, { arbitrary: bytes(MAX_MESSAGE_LENGTH - 21, 0, 'max'), weight: 1 }),
-  })
-  .map(({ code, subcode, data }): NotificationMessage => ({ type: 'NOTIFICATION', code, subcode, data }));
+  code: fc.oneof(fc.integer({ min: 1, max: 6 }), u8()),
+  subcode: fc.oneof(fc.integer({ min: 0, max: 11 }), u8()),
+  data: fc.oneof({ arbitrary: bytes(32), weight: 4 }, { arbitrary: bytes(MAX_MESSAGE_LENGTH - 21, 0, 'max'), weight: 1 }),
+}).map(({ code, subcode, data }): NotificationMessage => ({ type: 'NOTIFICATION', code, subcode, data }));
 
 export const keepaliveArb: Arb<KeepaliveMessage> = fc.constant({ type: 'KEEPALIVE' as const });
 
@@ -602,14 +594,13 @@ export function packAttributesArb(ctx: CodecContext): Arb<PathAttribute[]> {
   const a = attributeArbs(ctx);
   const optional = [a.MULTI_EXIT_DISC, a.LOCAL_PREF, a.ATOMIC_AGGREGATE, a.AGGREGATOR, a.COMMUNITIES, a.EXTENDED_COMMUNITIES, a.LARGE_COMMUNITY, a.ONLY_TO_CUSTOMER] as Arb<PathAttribute>[];
   return record({
-      mandatory: fc.tuple(a.ORIGIN, a.AS_PATH, a.NEXT_HOP),
-      optional: fc.tuple(...optional.map((x) => fc.option(x, { freq: 2 }))),
-      unknown: fc.uniqueArray(unknownAttrArb(60), { maxLength: 2, selector: (x) => x.code }),
-      order: fc.array(fc.integer({ min: 0, max: 100 }), { minLength: 16, maxLength: 16 }),
-    })
-    .map(({ mandatory, optional, unknown, order }) =>
-      permute([...mandatory, ...optional.filter((x): x is PathAttribute => x !== null), ...unknown], order),
-    );
+    mandatory: fc.tuple(a.ORIGIN, a.AS_PATH, a.NEXT_HOP),
+    optional: fc.tuple(...optional.map((x) => fc.option(x, { freq: 2 }))),
+    unknown: fc.uniqueArray(unknownAttrArb(60), { maxLength: 2, selector: (x) => x.code }),
+    order: fc.array(fc.integer({ min: 0, max: 100 }), { minLength: 16, maxLength: 16 }),
+  }).map(({ mandatory, optional, unknown, order }) =>
+    permute([...mandatory, ...optional.filter((x): x is PathAttribute => x !== null), ...unknown], order),
+  );
 }
 
 // ---------------------------------------------------------------------------
@@ -716,58 +707,80 @@ export function mutatedMessageArb(ctx?: CodecContext): Arb<Uint8Array> {
 
 const KNOWN_ATTR_CODES = codecByCode.flatMap((c, code) => (c === undefined ? [] : [code]));
 
+/** An attribute TLV: flags, code, one- or two-octet length (as the flags say), value. */
+function attributeTlv(flags: number, code: number, value: Uint8Array, lengthDelta = 0): Uint8Array {
+  const ext = (flags & AttrFlag.EXTENDED_LENGTH) !== 0;
+  const len = Math.max(0, value.length + lengthDelta) & (ext ? 0xffff : 0xff);
+  return concatBytes([Uint8Array.of(flags, code), ext ? Uint8Array.of(len >>> 8, len & 0xff) : Uint8Array.of(len), value]);
+}
+
 /** An attribute TLV with any flags and code, a random value and a length that is usually right. */
 const rawAttributeArb: Arb<Uint8Array> = record({
-    flags: fc.oneof(fc.constantFrom(0x40, 0x80, 0xc0, 0xd0, 0xe0, 0x90, 0x50), u8()),
-    code: fc.oneof({ arbitrary: fc.constantFrom(...KNOWN_ATTR_CODES, AttrCode.AIGP, AttrCode.PREFIX_SID), weight: 4 }, { arbitrary: u8(), weight: 1 }),
-    value: fc.oneof(
-      bytes(12),
-      bytes(300, 0, 'max'),
-      // MP attributes with a plausible AFI/SAFI/next-hop head.
-      record({ family: fc.oneof(prefixFamilyArb, rawFamilyArb), nhLen: fc.constantFrom(0, 4, 16, 32, 255), rest: bytes(40) })
-        .map(({ family, nhLen, rest }) => concatBytes([Uint8Array.of(family.afi >>> 8, family.afi & 0xff, family.safi, nhLen), rest])),
-      // AS path like segments.
-      list(fc.tuple(fc.integer({ min: 0, max: 5 }), fc.integer({ min: 0, max: 4 }), bytes(16)), 1, 3).map((segs) =>
-        concatBytes(segs.flatMap(([t, c, asns]) => [Uint8Array.of(t, c), asns])),
-      ),
+  flags: fc.oneof(fc.constantFrom(0x40, 0x80, 0xc0, 0xd0, 0xe0, 0x90, 0x50), u8()),
+  code: fc.oneof({ arbitrary: fc.constantFrom(...KNOWN_ATTR_CODES, AttrCode.AIGP, AttrCode.PREFIX_SID), weight: 4 }, { arbitrary: u8(), weight: 1 }),
+  value: fc.oneof(
+    bytes(12),
+    bytes(300, 0, 'max'),
+    // AS path like segments.
+    list(fc.tuple(fc.integer({ min: 0, max: 5 }), fc.integer({ min: 0, max: 4 }), bytes(16)), 1, 3).map((segs) =>
+      concatBytes(segs.flatMap(([t, c, asns]) => [Uint8Array.of(t, c), asns])),
     ),
-    lengthDelta: fc.oneof({ arbitrary: fc.constant(0), weight: 8 }, { arbitrary: fc.integer({ min: -3, max: 3 }), weight: 1 }),
-  })
-  .map(({ flags, code, value, lengthDelta }) => {
-    const ext = (flags & AttrFlag.EXTENDED_LENGTH) !== 0;
-    const len = Math.max(0, value.length + lengthDelta) & (ext ? 0xffff : 0xff);
-    return concatBytes([Uint8Array.of(flags, code), ext ? Uint8Array.of(len >>> 8, len & 0xff) : Uint8Array.of(len), value]);
-  });
+  ),
+  lengthDelta: fc.oneof({ arbitrary: fc.constant(0), weight: 8 }, { arbitrary: fc.integer({ min: -3, max: 3 }), weight: 1 }),
+}).map(({ flags, code, value, lengthDelta }) => attributeTlv(flags, code, value, lengthDelta));
 
 /**
- * Prefix bytes as in the withdrawn and NLRI fields: mostly well-formed IPv4,
- * with path ids when `pathIds` says so (usually what the receiver expects), sometimes not.
+ * Prefix bytes as in the withdrawn and NLRI fields or MP NLRI: mostly
+ * well-formed for the address family but with random host bits, with path
+ * ids when `withPathIds` says so, sometimes with a bad length.
  */
-function rawPrefixesArb(pathIds: Arb<boolean>): Arb<Uint8Array> {
+function rawPrefixesArb(maxLen: 32 | 128, withPathIds: Arb<boolean>): Arb<Uint8Array> {
   return record({
-    withPathIds: pathIds,
+    withPathIds,
     prefixes: list(
-      fc.tuple(fc.oneof({ arbitrary: fc.integer({ min: 0, max: 32 }), weight: 12 }, { arbitrary: u8(), weight: 1 }), fixedBytes(4), fixedBytes(16)),
+      fc.tuple(fc.oneof({ arbitrary: fc.integer({ min: 0, max: maxLen }), weight: 30 }, { arbitrary: u8(), weight: 1 }), fixedBytes(4), fixedBytes(16)),
       0,
       6,
     ),
   }).map(({ withPathIds, prefixes }) =>
     concatBytes(
-      prefixes.flatMap(([len, pathId, addr]) => {
-        const n = (len + 7) >>> 3;
-        return [withPathIds ? pathId : new Uint8Array(0), Uint8Array.of(len), addr.subarray(0, Math.min(16, n))];
-      }),
+      prefixes.flatMap(([len, pathId, addr]) => [withPathIds ? pathId : new Uint8Array(0), Uint8Array.of(len), addr.subarray(0, Math.min(16, (len + 7) >>> 3))]),
     ),
   );
 }
 
-const mostly = (expected: boolean): Arb<boolean> =>
-  fc.oneof({ arbitrary: fc.constant(expected), weight: 9 }, { arbitrary: fc.constant(!expected), weight: 1 });
+/** Path ids as the receiver expects them nine times in ten (either way when it is not known). */
+const pathIdsArb = (expected: boolean | undefined): Arb<boolean> =>
+  expected === undefined ? fc.boolean() : fc.oneof({ arbitrary: fc.constant(expected), weight: 9 }, { arbitrary: fc.constant(!expected), weight: 1 });
+
+/** MP_REACH_NLRI / MP_UNREACH_NLRI TLVs with a plausible head and prefixes for the family (host bits random). */
+function rawMpAttributeArb(ctx?: CodecContext): Arb<Uint8Array> {
+  const forFamily = (f: Family): Arb<Uint8Array> =>
+    record({
+      reach: fc.boolean(),
+      flags: fc.oneof({ arbitrary: fc.constantFrom(0x80, 0x90), weight: 8 }, { arbitrary: u8(), weight: 1 }),
+      nhLen: fc.oneof({ arbitrary: fc.constantFrom(4, 16, 32), weight: 8 }, { arbitrary: u8(), weight: 1 }),
+      nh: fixedBytes(32),
+      reserved: fc.oneof({ arbitrary: fc.constant(0), weight: 4 }, { arbitrary: u8(), weight: 1 }),
+      prefixes: rawPrefixesArb(f.afi === 1 ? 32 : 128, pathIdsArb(ctx?.addPath.has(familyKey(f.afi, f.safi)))),
+    }).map(({ reach, flags, nhLen, nh, reserved, prefixes }) => {
+      const head = Uint8Array.of(f.afi >>> 8, f.afi & 0xff, f.safi);
+      const value = reach
+        ? concatBytes([head, Uint8Array.of(nhLen), nh.subarray(0, Math.min(nhLen, 32)), Uint8Array.of(reserved), prefixes])
+        : concatBytes([head, prefixes]);
+      return attributeTlv(flags, reach ? AttrCode.MP_REACH_NLRI : AttrCode.MP_UNREACH_NLRI, value);
+    });
+  return fc.oneof(...PREFIX_FAMILIES.map((f) => ({ arbitrary: forFamily(f), weight: 3 })), { arbitrary: rawFamilyArb.chain(forFamily), weight: 1 });
+}
 
 /** A framed UPDATE with consistent outer lengths around random attribute TLVs and prefixes. */
 export function fuzzedUpdateArb(ctx?: CodecContext): Arb<Uint8Array> {
-  const pathIds = ctx === undefined ? fc.boolean() : mostly(ctx.addPath.has(IPV4_UNICAST));
-  return record({ withdrawn: rawPrefixesArb(pathIds), attrs: list(rawAttributeArb, 0, 6), nlri: rawPrefixesArb(pathIds) }).map(({ withdrawn, attrs, nlri }) => {
+  const v4PathIds = pathIdsArb(ctx?.addPath.has(IPV4_UNICAST));
+  return record({
+    withdrawn: rawPrefixesArb(32, v4PathIds),
+    attrs: list(fc.oneof({ arbitrary: rawAttributeArb, weight: 3 }, { arbitrary: rawMpAttributeArb(ctx), weight: 1 }), 0, 6),
+    nlri: rawPrefixesArb(32, v4PathIds),
+  }).map(({ withdrawn, attrs, nlri }) => {
     const a = concatBytes(attrs);
     return frameBody(2, concatBytes([Uint8Array.of(withdrawn.length >>> 8, withdrawn.length & 0xff), withdrawn, Uint8Array.of(a.length >>> 8, a.length & 0xff), a, nlri]));
   });
@@ -775,30 +788,28 @@ export function fuzzedUpdateArb(ctx?: CodecContext): Arb<Uint8Array> {
 
 /** A framed OPEN with random capability TLVs of known codes, in the classic or the RFC 9072 encoding. */
 export const fuzzedOpenArb: Arb<Uint8Array> = record({
-    fixed: fixedBytes(9),
-    caps: list(
-      record({ code: fc.oneof(fc.constantFrom(...KNOWN_CAPABILITY_CODES), u8()), value: fc.oneof(bytes(8), bytes(40)), delta: fc.oneof({ arbitrary: fc.constant(0), weight: 6 }, { arbitrary: fc.integer({ min: -2, max: 2 }), weight: 1 }) }),
-      0,
-      6,
-    ),
-    extended: fc.boolean(),
-  })
-  .map(({ fixed, caps, extended }) => {
-    const capBytes = concatBytes(caps.map(({ code, value, delta }) => concatBytes([Uint8Array.of(code, Math.max(0, value.length + delta) & 0xff), value])));
-    const param = extended
-      ? concatBytes([Uint8Array.of(2, capBytes.length >>> 8, capBytes.length & 0xff), capBytes])
-      : concatBytes([Uint8Array.of(2, capBytes.length & 0xff), capBytes]);
-    const opt = extended ? concatBytes([Uint8Array.of(255, 255, param.length >>> 8, param.length & 0xff), param]) : concatBytes([Uint8Array.of(param.length & 0xff), param]);
-    return frameBody(1, concatBytes([fixed, opt]));
-  });
+  fixed: fixedBytes(9),
+  caps: list(
+    record({ code: fc.oneof(fc.constantFrom(...KNOWN_CAPABILITY_CODES), u8()), value: fc.oneof(bytes(8), bytes(40)), delta: fc.oneof({ arbitrary: fc.constant(0), weight: 6 }, { arbitrary: fc.integer({ min: -2, max: 2 }), weight: 1 }) }),
+    0,
+    6,
+  ),
+  extended: fc.boolean(),
+}).map(({ fixed, caps, extended }) => {
+  const capBytes = concatBytes(caps.map(({ code, value, delta }) => concatBytes([Uint8Array.of(code, Math.max(0, value.length + delta) & 0xff), value])));
+  const param = extended
+    ? concatBytes([Uint8Array.of(2, capBytes.length >>> 8, capBytes.length & 0xff), capBytes])
+    : concatBytes([Uint8Array.of(2, capBytes.length & 0xff), capBytes]);
+  const opt = extended ? concatBytes([Uint8Array.of(255, 255, param.length >>> 8, param.length & 0xff), param]) : concatBytes([Uint8Array.of(param.length & 0xff), param]);
+  return frameBody(1, concatBytes([fixed, opt]));
+});
 
 /** A header of any type (mostly valid), any length field, and a random body. */
 export const framedRandomArb: Arb<Uint8Array> = record({
-    type: fc.oneof({ arbitrary: fc.integer({ min: 1, max: 5 }), weight: 8 }, { arbitrary: u8(), weight: 1 }),
-    body: fc.oneof(bytes(8), bytes(64, 0, 'max'), bytes(600, 0, 'max')),
-    length: fc.option(u16(), { freq: 6 }),
-  })
-  .map(({ type, body, length }) => frameBody(type, body, length ?? 19 + body.length));
+  type: fc.oneof({ arbitrary: fc.integer({ min: 1, max: 5 }), weight: 8 }, { arbitrary: u8(), weight: 1 }),
+  body: fc.oneof(bytes(8), bytes(64, 0, 'max'), bytes(600, 0, 'max')),
+  length: fc.option(u16(), { freq: 6 }),
+}).map(({ type, body, length }) => frameBody(type, body, length ?? 19 + body.length));
 
 /** Any one hostile message-sized byte string, shaped for the receiver's context when one is given. */
 export function hostileMessageArb(ctx?: CodecContext): Arb<Uint8Array> {

@@ -73,6 +73,7 @@ export function cleanupSync(): void {
   daemons.clear();
   for (const ns of namespaces) deleteNsSync(ns);
   namespaces.clear();
+  if (sockDir) rmSync(sockDir, { recursive: true, force: true });
 }
 
 /** Stop every daemon (SIGTERM, then SIGKILL) and delete every namespace this run created. */
@@ -80,6 +81,8 @@ export async function cleanupAll(): Promise<void> {
   await Promise.all([...daemons].map((d) => d.stop()));
   daemons.clear();
   for (const ns of [...namespaces]) await deleteNs(ns);
+  if (sockDir) rmSync(sockDir, { recursive: true, force: true });
+  sockDir = undefined;
 }
 
 /** Namespaces `ip netns list` shows. */
@@ -418,13 +421,32 @@ export function spawn(ns: string, cmd: string, args: readonly string[], opts: Sp
 // ------------------------------------------------------------------ per-test directories and mocha wiring
 
 let runDir: string | undefined;
+let scope = 'suite';
 
-/** A fresh directory for one test's configs and logs, under one directory per run. */
+const slug = (s: string): string => s.replace(/[^A-Za-z0-9_.-]+/g, '_').slice(0, 80);
+
+/**
+ * A fresh directory for configs and logs: `<run dir>/<current test>/<label>`
+ * (the current test is set by useLab; `suite` in before hooks).
+ */
 export function testDir(label: string): string {
   runDir ??= mkdtempSync(join(tmpdir(), `petrel-it-${process.pid}-`));
-  const dir = join(runDir, label.replace(/[^A-Za-z0-9_.-]+/g, '_').slice(0, 60));
+  const dir = join(runDir, scope, slug(label));
   mkdirSync(dir, { recursive: true });
   return dir;
+}
+
+let sockDir: string | undefined;
+let sockCounter = 0;
+
+/**
+ * A short path for a unix socket (or a directory of them): sun_path holds
+ * only 108 bytes, too few for paths under testDir. Under one directory per
+ * run, removed by cleanupAll.
+ */
+export function socketPath(name: string): string {
+  sockDir ??= mkdtempSync(join(tmpdir(), 'pts-'));
+  return join(sockDir, `${sockCounter++}-${slug(name).slice(0, 20)}`);
 }
 
 /** The run's directory (configs and logs), if any test made one. */
@@ -432,8 +454,8 @@ export function runDirectory(): string | undefined {
   return runDir;
 }
 
-/** The last `lines` lines of every log file under the run directory. */
-export function logTails(lines = 40): string {
+/** The last `lines` lines of every log file under the run directory (or under the given subdirectories of it). */
+export function logTails(lines = 40, subdirs?: readonly string[]): string {
   if (!runDir) return '';
   const out: string[] = [];
   const walk = (d: string): void => {
@@ -446,14 +468,17 @@ export function logTails(lines = 40): string {
       }
     }
   };
-  walk(runDir);
+  const root = runDir;
+  for (const d of subdirs?.map((x) => join(root, x)) ?? [root]) if (existsSync(d)) walk(d);
   return out.join('\n');
 }
 
 /**
- * Mocha wiring for a suite: sweeps stale namespaces before, prints log tails
- * of a failed test, and stops every daemon and deletes every namespace after.
- * The run directory is removed when every test passed and PETREL_KEEP_LOGS is unset.
+ * Mocha wiring, called once in a file's top-level describe: sweeps stale
+ * namespaces before, names each test's log directory, prints log tails when
+ * a test fails, and stops every daemon and deletes every namespace after.
+ * The run directory is removed when every test passed and PETREL_KEEP_LOGS
+ * is unset.
  */
 export function useLab(): void {
   let failed = false;
@@ -461,10 +486,15 @@ export function useLab(): void {
     const swept = await sweepStale();
     if (swept.length) console.log(`      (swept stale namespaces: ${swept.join(', ')})`);
   });
+  beforeEach(function () {
+    scope = slug(this.currentTest?.fullTitle() ?? 'suite');
+  });
   afterEach(function () {
+    const testScope = scope;
+    scope = 'suite';
     if (this.currentTest?.state === 'failed') {
       failed = true;
-      console.log(logTails());
+      console.log(logTails(40, [testScope, 'suite']));
     }
   });
   after(async function () {

@@ -10,7 +10,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { requireExecutable, spawn, testDir, waitFor, type Daemon } from '../netns.js';
+import { requireExecutable, spawn, socketPath, testDir, waitFor, type Daemon } from '../netns.js';
 import { birdc, birdExportFilter, parseBirdProtocols, parseBirdRoutes } from './birdcli.js';
 import {
   familyOf,
@@ -103,7 +103,7 @@ export async function startBird1(opts: PeerOptions & { ns: string }): Promise<Pe
     requireExecutable(client, hint());
     const tag = `${name}-${f === 'ipv4' ? 'bird' : 'bird6'}`;
     const conf = join(dir, `${tag}.conf`);
-    const sock = join(dir, `${tag}.ctl`);
+    const sock = socketPath(`${tag}.ctl`);
     writeFileSync(conf, bird1Config(opts, f, routes));
     const daemon = spawn(opts.ns, bin, ['-f', '-c', conf, '-s', sock, '-P', join(dir, `${tag}.pid`)], { name: tag, logDir: dir });
     const cli = (command: string): Promise<string> => birdc(client, sock, command);

@@ -8,7 +8,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { requireExecutable, spawn, testDir, waitFor } from '../netns.js';
+import { requireExecutable, spawn, socketPath, testDir, waitFor } from '../netns.js';
 import { birdc, birdExportFilter, parseBirdProtocols, parseBirdRoutes } from './birdcli.js';
 import {
   familyOf,
@@ -81,7 +81,7 @@ export async function startBird2(opts: PeerOptions & { ns: string }): Promise<Pe
   const name = opts.name ?? 'bird2';
   const dir = opts.dir ?? testDir(`${opts.ns}-${name}`);
   const conf = join(dir, `${name}.conf`);
-  const sock = join(dir, `${name}.ctl`);
+  const sock = socketPath(`${name}.ctl`);
   const routes = [...(opts.routes ?? [])];
   writeFileSync(conf, bird2Config(opts, routes));
   const daemon = spawn(opts.ns, BIRD, ['-f', '-c', conf, '-s', sock, '-P', join(dir, `${name}.pid`)], { name, logDir: dir });

@@ -95,6 +95,10 @@ function neighborBlock(opts: ExaPeerOptions, n: NeighborOptions, routes: readonl
   if (n.passive) l.push('  passive true;');
   if (n.password !== undefined) l.push(`  md5-password "${n.password}";`);
   const hops = ttlHops(n);
+  if (hops !== undefined && n.passive) {
+    // Seen with 4.2.21: connections ExaBGP accepts leave with TTL 64 and no minimum TTL is set.
+    throw new Error('ExaBGP 4.2 does not apply TTL security to connections it accepts: make ExaBGP the active side');
+  }
   if (hops !== undefined) l.push('  outgoing-ttl 255;', `  incoming-ttl ${256 - hops};`);
   else if (n.multihop !== undefined) l.push(`  outgoing-ttl ${n.multihop};`);
   if (n.routeReflectorClient) throw new Error('ExaBGP is no route reflector');

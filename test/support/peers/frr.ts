@@ -8,7 +8,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { run, spawn, requireExecutable, testDir, waitFor } from '../netns.js';
+import { run, spawn, requireExecutable, socketPath, testDir, waitFor } from '../netns.js';
 import {
   canonicalIp,
   familyOf,
@@ -163,7 +163,7 @@ export async function startFrr(opts: PeerOptions & { ns: string }): Promise<Peer
   requireExecutable(VTYSH, HINT);
   const name = opts.name ?? 'frr';
   const dir = opts.dir ?? testDir(`${opts.ns}-${name}`);
-  const vtyDir = join(dir, `${name}-vty`);
+  const vtyDir = socketPath(`${name}-vty`);
   mkdirSync(vtyDir, { recursive: true });
   const conf = join(dir, `${name}.conf`);
   const routes = [...(opts.routes ?? [])];

@@ -6,7 +6,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { requireExecutable, run, spawn, testDir, waitFor } from '../netns.js';
+import { requireExecutable, run, spawn, socketPath, testDir, waitFor } from '../netns.js';
 import {
   canonicalIp,
   familyOf,
@@ -173,7 +173,7 @@ export async function startGobgp(opts: PeerOptions & { ns: string }): Promise<Pe
   const name = opts.name ?? 'gobgp';
   const dir = opts.dir ?? testDir(`${opts.ns}-${name}`);
   const conf = join(dir, `${name}.toml`);
-  const sock = join(dir, `${name}.sock`);
+  const sock = socketPath(`${name}.sock`);
   writeFileSync(conf, gobgpConfig(opts));
   const daemon = spawn(opts.ns, GOBGPD, ['-f', conf, '--api-hosts', `unix://${sock}`, '--pprof-disable', '-p', '-l', 'info'], { name, logDir: dir });
   const gobgp = async (args: readonly string[]): Promise<string> =>

@@ -1,0 +1,62 @@
+import { parseArgs } from 'node:util';
+import { parseDatastoreUrl } from '../../calico/index.js';
+import { Daemon } from '../../daemon/daemon.js';
+import { createLogger, type LogLevel } from '../../daemon/pino-logger.js';
+
+const LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error', 'none'];
+
+/**
+ * `petrel run`: the daemon. Flags win over calico-node's environment
+ * variables (NODENAME, CALICO_DATASTORE_FILE, CALICO_ROUTER_ID).
+ */
+export async function runDaemon(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      node: { type: 'string' },
+      datastore: { type: 'string' },
+      listen: { type: 'string' },
+      port: { type: 'string' },
+      fib: { type: 'string', default: 'none' },
+      'route-protocol': { type: 'string', default: '12' },
+      'api-socket': { type: 'string' },
+      'log-level': { type: 'string', default: 'info' },
+      'allow-loopback-next-hops': { type: 'boolean', default: false },
+    },
+  });
+  const node = values.node ?? process.env.NODENAME;
+  if (!node) throw new Error('--node NAME (or NODENAME) is required');
+  const datastore = values.datastore ?? (process.env.CALICO_DATASTORE_FILE ? `file:${process.env.CALICO_DATASTORE_FILE}` : undefined);
+  if (!datastore) throw new Error('--datastore file:PATH is required');
+  const level = values['log-level'] as LogLevel;
+  if (!LEVELS.includes(level)) throw new Error(`--log-level must be one of ${LEVELS.join(', ')}`);
+  const port = values.port === undefined ? undefined : Number(values.port);
+  if (port !== undefined && (!Number.isInteger(port) || port < 1 || port > 65535)) throw new Error(`--port ${values.port}: not a TCP port`);
+  const proto = Number(values['route-protocol']);
+  if (!Number.isInteger(proto) || proto < 1 || proto > 255) throw new Error(`--route-protocol ${values['route-protocol']}: must be 1-255`);
+  if (values.fib !== 'none' && values.fib !== 'kernel') throw new Error('--fib must be kernel or none');
+  if (values.fib === 'kernel') {
+    // Refuse rather than pretend: routes would silently never reach the kernel.
+    throw new Error('--fib kernel: kernel programming is not implemented yet (use --fib none); see README "Status"');
+  }
+  const log = createLogger(level, { node });
+  const daemon = new Daemon({
+    node,
+    datastorePath: parseDatastoreUrl(datastore),
+    ...(values.listen ? { listen: values.listen } : {}),
+    ...(port !== undefined ? { port } : {}),
+    allowLoopbackNextHop: values['allow-loopback-next-hops'],
+    env: { ...(process.env.CALICO_ROUTER_ID ? { CALICO_ROUTER_ID: process.env.CALICO_ROUTER_ID } : {}) },
+    log,
+  });
+  await daemon.start();
+  await new Promise<void>((resolve) => {
+    const stop = (sig: string) => {
+      log.info({ signal: sig }, 'shutting down');
+      void daemon.stop().then(resolve);
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+  return 0;
+}

@@ -1,0 +1,208 @@
+import { FileDatastore, sessionsDisturbed, type DatastoreUpdate, type DesiredPeer, type DesiredState, type StateChange, type TranslationEnv } from '../calico/index.js';
+import type { Logger } from '../lib/logger.js';
+import { realTimers } from '../lib/timer.js';
+import { Neighbor, type NeighborStats } from '../speaker/neighbor.js';
+import { Listener } from '../transport/listener.js';
+import { Peer } from '../transport/peer.js';
+import { md5SelfTest } from '../transport/sockopt.js';
+import type { FsmState } from '../session/types.js';
+import { CeaseSubcode, ErrorCode } from '../wire/notification-codes.js';
+import { localRoutesFor, originContextFor } from './local-routes.js';
+import { BGP_PORT, transportConfigFor } from './peer-config.js';
+
+export interface DaemonOptions {
+  readonly node: string;
+  readonly datastorePath: string;
+  /** --listen: bind address overriding the datastore's bindMode. */
+  readonly listen?: string;
+  /** --port: overrides BGPConfiguration listenPort. */
+  readonly port?: number;
+  readonly env?: TranslationEnv;
+  readonly log: Logger;
+  /** Labs, tests and benchmarks on 127.0.0.0/8 only: accept loopback next hops. */
+  readonly allowLoopbackNextHop?: boolean;
+}
+
+/** One peer as `petrel status` and the API show it. */
+export interface PeerStatus {
+  readonly name: string;
+  readonly address: string;
+  readonly port: number;
+  readonly type: DesiredPeer['type'];
+  readonly family: DesiredPeer['family'];
+  readonly asNumber: number;
+  readonly state: FsmState;
+  /** ms since the epoch the session became Established (or null). */
+  readonly since: number | null;
+  readonly lastError: string | null;
+  readonly stats: NeighborStats;
+}
+
+interface Running {
+  desired: DesiredPeer;
+  peer: Peer;
+  neighbor: Neighbor;
+}
+
+const cease = (subcode: number) => ({ type: 'NOTIFICATION' as const, code: ErrorCode.CEASE, subcode, data: new Uint8Array(0) });
+
+/**
+ * The composition root: datastore -> desired state -> sessions and the
+ * speaker. Every input is an event on Node's loop handled to completion; a
+ * configuration change touches only the peers it affects.
+ */
+export class Daemon {
+  private readonly datastore: FileDatastore;
+  private listener: Listener | null = null;
+  private state: DesiredState | null = null;
+  private readonly running = new Map<string, Running>();
+  private readonly log: Logger;
+
+  constructor(private readonly opts: DaemonOptions) {
+    this.log = opts.log;
+    const dlog = opts.log.child({ component: 'datastore' });
+    this.datastore = new FileDatastore({
+      path: opts.datastorePath,
+      nodeName: opts.node,
+      ...(opts.env ? { env: opts.env } : {}),
+      logger: { info: (m) => dlog.info({}, m), warn: (m) => dlog.warn({}, m), error: (m) => dlog.error({}, m) },
+    });
+  }
+
+  get desired(): DesiredState | null {
+    return this.state;
+  }
+
+  /** Load the datastore, check what the configuration needs, open the listener and start every peer. */
+  async start(): Promise<void> {
+    const state = await this.datastore.start();
+    this.state = state;
+    await this.checkCapabilities(state);
+    this.listener = this.makeListener(state);
+    for (const p of state.peers) await this.addPeer(p);
+    this.datastore.on('update', (u) => void this.apply(u).catch((e: unknown) => this.log.error({ err: String(e) }, 'applying a configuration change failed')));
+    this.datastore.on('rejected', (r) => this.log.error({ reason: r.reason }, `configuration rejected, previous state kept: ${r.message}`));
+    this.log.info({ node: state.node, routerId: state.routerId, asNumber: state.asNumber, peers: state.peers.length }, 'petrel started');
+  }
+
+  private async checkCapabilities(state: DesiredState): Promise<void> {
+    if (!state.peers.some((p) => p.password)) return;
+    const t = await md5SelfTest();
+    // Never run a password peer unauthenticated.
+    if (!t.ok) throw new Error(`peers have passwords but TCP MD5 signatures do not work here: ${t.reason}`);
+  }
+
+  private listenPort(state: DesiredState): number {
+    return this.opts.port ?? state.listen.port ?? BGP_PORT;
+  }
+
+  private makeListener(state: DesiredState): Listener {
+    const bind = this.opts.listen
+      ? { [this.opts.listen.includes(':') ? 'v6' : 'v4']: this.opts.listen }
+      : state.listen.address
+        ? { ...(state.listen.addresses.ipv4 ? { v4: state.listen.addresses.ipv4 } : {}), ...(state.listen.addresses.ipv6 ? { v6: state.listen.addresses.ipv6 } : {}) }
+        : {};
+    return new Listener(this.listenPort(state), this.log.child({ component: 'listener' }), bind);
+  }
+
+  private async addPeer(desired: DesiredPeer): Promise<void> {
+    const state = this.state!;
+    const log = this.log.child({ peer: desired.name });
+    const peer = new Peer(transportConfigFor(state, desired, state.node, this.opts.allowLoopbackNextHop ?? false), this.listener!, log);
+    const neighbor = new Neighbor(desired.name, peer, realTimers, log);
+    const r: Running = { desired, peer, neighbor };
+    peer.on('established', (neg) => neighbor.onEstablished(neg, localRoutesFor(this.state!, r.desired), originContextFor(this.state!, r.desired)));
+    peer.on('update', (d) => neighbor.onUpdate(d));
+    peer.on('down', (_reason, graceful, restartTime) => neighbor.onDown(graceful, restartTime));
+    this.running.set(desired.name, r);
+    await peer.start();
+  }
+
+  private removePeer(name: string, subcode: number): void {
+    const r = this.running.get(name);
+    if (!r) return;
+    this.running.delete(name);
+    r.peer.stop(cease(subcode));
+    r.neighbor.onDown(false, 0);
+    r.neighbor.destroy();
+    // Give the Cease a moment on the wire before the sockets go.
+    setTimeout(() => r.peer.destroy(), 1000).unref();
+  }
+
+  /** Apply a datastore change: only what it affects. */
+  async apply(u: DatastoreUpdate): Promise<void> {
+    this.state = u.state;
+    const disturbed = sessionsDisturbed(u.changes);
+    this.log.info({ changes: u.changes.map((c) => c.kind), resets: disturbed }, 'configuration changed');
+    for (const c of u.changes) await this.applyChange(c);
+    // Our own routes (blocks, export policy, communities, addresses) may differ for any peer.
+    for (const r of this.running.values()) {
+      if (r.neighbor.established) r.neighbor.updateLocalRoutes(localRoutesFor(u.state, r.desired), originContextFor(u.state, r.desired));
+    }
+  }
+
+  private async applyChange(c: StateChange): Promise<void> {
+    switch (c.kind) {
+      case 'peerAdded':
+        await this.addPeer(c.peer);
+        break;
+      case 'peerRemoved':
+        this.removePeer(c.name, CeaseSubcode.PEER_DE_CONFIGURED);
+        break;
+      case 'peerChanged':
+        if (c.resetRequired) {
+          this.removePeer(c.name, CeaseSubcode.OTHER_CONFIGURATION_CHANGE);
+          await this.addPeer(c.after);
+        } else {
+          const r = this.running.get(c.name);
+          // Policy-only changes reach the peer through updateLocalRoutes; the session stays.
+          if (r) r.desired = c.after;
+        }
+        break;
+      case 'listenChanged': {
+        const old = this.listener;
+        this.listener = this.makeListener(this.state!);
+        // Established sessions keep their sockets; only new connections use the new listener.
+        for (const r of this.running.values()) await r.peer.rebind(this.listener);
+        await old?.close();
+        break;
+      }
+      default:
+        // Kernel, pool and static-route changes belong to the FIB; node settings to logging.
+        break;
+    }
+  }
+
+  peers(): PeerStatus[] {
+    return [...this.running.values()]
+      .map((r) => ({
+        name: r.desired.name,
+        address: r.desired.address,
+        port: r.desired.port ?? this.listenPort(this.state!),
+        type: r.desired.type,
+        family: r.desired.family,
+        asNumber: r.desired.asNumber,
+        state: r.peer.state,
+        since: r.peer.connection.since,
+        lastError: r.peer.connection.lastError,
+        stats: r.neighbor.stats(),
+      }))
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  neighbor(name: string): Neighbor | null {
+    return this.running.get(name)?.neighbor ?? null;
+  }
+
+  async stop(): Promise<void> {
+    this.datastore.stop();
+    for (const r of this.running.values()) {
+      r.peer.stop(cease(CeaseSubcode.ADMINISTRATIVE_SHUTDOWN));
+      r.neighbor.destroy();
+    }
+    await new Promise((res) => setTimeout(res, 200));
+    for (const r of this.running.values()) r.peer.destroy();
+    this.running.clear();
+    await this.listener?.close();
+  }
+}
