@@ -15,6 +15,7 @@ WORKDIR /opt/petrel
 COPY --from=build /src/package.json ./
 COPY --from=build /src/node_modules ./node_modules
 COPY --from=build /src/dist ./dist
+COPY proto ./proto
 USER node
 ENTRYPOINT ["node", "/opt/petrel/dist/cli/main.js"]
 CMD ["demo"]

@@ -21,10 +21,10 @@ export function protocolState(p: PeerInfo): 'up' | 'start' | 'down' {
   return p.state === 'Established' ? 'up' : 'start';
 }
 
-/** BIRD's BGP state description: the FSM state, or Passive while a passive peer waits. */
+/** BIRD's BGP state description: the FSM state, or Passive while a passive peer waits for a connection. */
 export function bgpStateDescription(p: PeerInfo): string {
   if (p.adminDown) return 'Down';
-  if (p.passive && (p.state === 'Active' || p.state === 'Idle')) return 'Passive';
+  if (p.passive && p.state === 'Active') return 'Passive';
   return p.state;
 }
 

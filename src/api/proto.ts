@@ -28,7 +28,12 @@ let cached: PetrelApiMethods | null = null;
 /** The service definition, loaded once per process. */
 export function petrelApiService(): PetrelApiMethods & ServiceDefinition {
   if (!cached) {
-    const pkg = protoLoader.loadSync(PROTO_PATH, LOAD_OPTIONS);
+    let pkg: protoLoader.PackageDefinition;
+    try {
+      pkg = protoLoader.loadSync(PROTO_PATH, LOAD_OPTIONS);
+    } catch (e) {
+      throw new Error(`cannot load the API definition ${PROTO_PATH} (proto/ must ship next to dist/): ${(e as Error).message}`);
+    }
     const svc = pkg[SERVICE_NAME];
     if (!svc || !('GetStatus' in svc)) throw new Error(`${PROTO_PATH} does not define ${SERVICE_NAME}`);
     cached = svc as unknown as PetrelApiMethods;

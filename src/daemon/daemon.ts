@@ -5,7 +5,8 @@ import { Neighbor, type NeighborStats } from '../speaker/neighbor.js';
 import { Listener } from '../transport/listener.js';
 import { Peer } from '../transport/peer.js';
 import { md5SelfTest } from '../transport/sockopt.js';
-import type { FsmState } from '../session/types.js';
+import type { FsmState, Negotiated } from '../session/types.js';
+import { EventEmitter } from 'eventemitter3';
 import { CeaseSubcode, ErrorCode } from '../wire/notification-codes.js';
 import { localRoutesFor, originContextFor } from './local-routes.js';
 import { BGP_PORT, transportConfigFor } from './peer-config.js';
@@ -36,12 +37,26 @@ export interface PeerStatus {
   readonly since: number | null;
   readonly lastError: string | null;
   readonly stats: NeighborStats;
+  /** Unix ms of the last change into or out of Established. */
+  readonly lastTransition: number | null;
+  readonly passive: boolean;
+  readonly localAs: number;
+  readonly negotiated: Negotiated | null;
+  readonly holdTime: number;
+  readonly keepaliveTime: number;
 }
 
 interface Running {
   desired: DesiredPeer;
   peer: Peer;
   neighbor: Neighbor;
+  /** Unix ms of the last change into or out of Established (BIRD's `since`). */
+  lastTransition: number | null;
+}
+
+export interface DaemonEvents {
+  /** A peer's state changed, or it was added or removed. */
+  peer: (name: string, event: 'changed' | 'added' | 'removed') => void;
 }
 
 const cease = (subcode: number) => ({ type: 'NOTIFICATION' as const, code: ErrorCode.CEASE, subcode, data: new Uint8Array(0) });
@@ -51,7 +66,8 @@ const cease = (subcode: number) => ({ type: 'NOTIFICATION' as const, code: Error
  * speaker. Every input is an event on Node's loop handled to completion; a
  * configuration change touches only the peers it affects.
  */
-export class Daemon {
+export class Daemon extends EventEmitter<DaemonEvents> {
+  readonly startedAt = Date.now();
   private readonly datastore: FileDatastore;
   private listener: Listener | null = null;
   private state: DesiredState | null = null;
@@ -59,6 +75,7 @@ export class Daemon {
   private readonly log: Logger;
 
   constructor(private readonly opts: DaemonOptions) {
+    super();
     this.log = opts.log;
     const dlog = opts.log.child({ component: 'datastore' });
     this.datastore = new FileDatastore({
@@ -82,7 +99,7 @@ export class Daemon {
     for (const p of state.peers) await this.addPeer(p);
     this.datastore.on('update', (u) => void this.apply(u).catch((e: unknown) => this.log.error({ err: String(e) }, 'applying a configuration change failed')));
     this.datastore.on('rejected', (r) => this.log.error({ reason: r.reason }, `configuration rejected, previous state kept: ${r.message}`));
-    this.log.info({ node: state.node, routerId: state.routerId, asNumber: state.asNumber, peers: state.peers.length }, 'petrel started');
+    this.log.info({ routerId: state.routerId, asNumber: state.asNumber, peers: state.peers.length }, 'petrel started');
   }
 
   private async checkCapabilities(state: DesiredState): Promise<void> {
@@ -110,11 +127,19 @@ export class Daemon {
     const log = this.log.child({ peer: desired.name });
     const peer = new Peer(transportConfigFor(state, desired, state.node, this.opts.allowLoopbackNextHop ?? false), this.listener!, log);
     const neighbor = new Neighbor(desired.name, peer, realTimers, log);
-    const r: Running = { desired, peer, neighbor };
-    peer.on('established', (neg) => neighbor.onEstablished(neg, localRoutesFor(this.state!, r.desired), originContextFor(this.state!, r.desired)));
+    const r: Running = { desired, peer, neighbor, lastTransition: null };
+    peer.on('established', (neg) => {
+      r.lastTransition = Date.now();
+      neighbor.onEstablished(neg, localRoutesFor(this.state!, r.desired), originContextFor(this.state!, r.desired));
+    });
     peer.on('update', (d) => neighbor.onUpdate(d));
-    peer.on('down', (_reason, graceful, restartTime) => neighbor.onDown(graceful, restartTime));
+    peer.on('down', (_reason, graceful, restartTime) => {
+      r.lastTransition = Date.now();
+      neighbor.onDown(graceful, restartTime);
+    });
+    peer.on('state', () => this.emit('peer', desired.name, 'changed'));
     this.running.set(desired.name, r);
+    this.emit('peer', desired.name, 'added');
     await peer.start();
   }
 
@@ -122,6 +147,7 @@ export class Daemon {
     const r = this.running.get(name);
     if (!r) return;
     this.running.delete(name);
+    this.emit('peer', name, 'removed');
     r.peer.stop(cease(subcode));
     r.neighbor.onDown(false, 0);
     r.neighbor.destroy();
@@ -184,14 +210,25 @@ export class Daemon {
         asNumber: r.desired.asNumber,
         state: r.peer.state,
         since: r.peer.connection.since,
+        lastTransition: r.lastTransition,
         lastError: r.peer.connection.lastError,
         stats: r.neighbor.stats(),
+        passive: r.desired.passive,
+        localAs: r.desired.localAsNumber ?? this.state!.asNumber,
+        negotiated: r.peer.negotiated,
+        holdTime: r.peer.config.session.holdTime,
+        keepaliveTime: r.peer.config.session.keepaliveTime ?? Math.floor(r.peer.config.session.holdTime / 3),
       }))
       .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 
   neighbor(name: string): Neighbor | null {
     return this.running.get(name)?.neighbor ?? null;
+  }
+
+  /** The port BGP listens on. */
+  get port(): number {
+    return this.state ? this.listenPort(this.state) : BGP_PORT;
   }
 
   async stop(): Promise<void> {

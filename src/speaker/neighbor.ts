@@ -159,6 +159,11 @@ export class Neighbor {
     return this.adjRibIn.clear();
   }
 
+  /** Our routes as this peer was told them, with the attributes' origin context. */
+  advertisedRoutes(): { routes: LocalRoute[]; origin: OriginContext | null } {
+    return { routes: [...this.sent.values()].map((v) => v.route), origin: this.origin };
+  }
+
   get established(): boolean {
     return this.negotiated !== null;
   }

@@ -28,6 +28,7 @@ export interface Dialer {
   dial(): net.Socket;
 }
 
+const EMPTY_BYTES = new Uint8Array(0);
 const INITIAL_DECODE: DecodeContext = decodeContext({ ...INITIAL_CONTEXT });
 /** Bytes we let queue in the socket before telling the speaker to wait (back-pressure). */
 const HIGH_WATER = 256 * 1024;
@@ -47,6 +48,8 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   private readonly queue: SessionInput[] = [];
   private busy = false;
   private establishedAt: number | null = null;
+  private outbox: Uint8Array[] = [];
+  private outboxHead = 0;
   /** Who opened the current TCP connection: decides collisions (RFC 4271 §6.8). */
   initiator: 'local' | 'remote' | null = null;
   /** The peer's OPEN on this connection, once received. */
@@ -101,14 +104,44 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     return true;
   }
 
-  /** Write pre-encoded messages (UPDATEs from the speaker, possibly shared by an update group). */
+  /**
+   * Queue pre-encoded messages (UPDATEs, possibly shared by an update group).
+   * They go to the socket only while its buffer is below the high-water
+   * mark; the rest waits for 'drain', so a peer that reads slowly holds our
+   * queue, not the kernel's and Node's buffers. Returns false when the
+   * caller should wait for 'drain' before producing more.
+   */
   sendRaw(messages: readonly Uint8Array[]): boolean {
+    if (!this.socket || this.session.state !== 'Established') return false;
+    for (const m of messages) this.outbox.push(m);
+    this.flush();
+    return this.outbox.length === 0;
+  }
+
+  /** Bytes in the socket's own buffer (bounded by the high-water mark plus one message). */
+  get bufferedBytes(): number {
+    return this.socket?.writableLength ?? 0;
+  }
+
+  /** Messages waiting for the peer to read. */
+  get queued(): number {
+    return this.outbox.length - this.outboxHead;
+  }
+
+  private flush(): void {
     const s = this.socket;
-    if (!s || this.session.state !== 'Established') return false;
-    let ok = true;
-    for (const m of messages) ok = s.write(m) && ok;
-    if (!ok) this.input({ type: 'SendBlocked' });
-    return ok;
+    if (!s) return;
+    while (this.outboxHead < this.outbox.length && s.writableLength < HIGH_WATER) {
+      s.write(this.outbox[this.outboxHead]!);
+      this.outbox[this.outboxHead++] = EMPTY_BYTES;
+    }
+    if (this.outboxHead === this.outbox.length) {
+      this.outbox = [];
+      this.outboxHead = 0;
+    } else if (!this.session.sendBlocked) {
+      // RFC 9687: the send hold timer runs while we cannot get data out.
+      this.input({ type: 'SendBlocked' });
+    }
   }
 
   input(i: SessionInput): void {
@@ -203,6 +236,8 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   private adopt(socket: net.Socket): number {
     const gen = ++this.generation;
     this.peerOpen = null;
+    this.outbox = [];
+    this.outboxHead = 0;
     this.socket = socket;
     this.framer = new Framer();
     socket.setNoDelay(true);
@@ -211,8 +246,11 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     });
     socket.on('drain', () => {
       if (gen !== this.generation) return;
-      this.input({ type: 'SendUnblocked' });
-      this.emit('drain');
+      this.flush();
+      if (this.queued === 0) {
+        this.input({ type: 'SendUnblocked' });
+        this.emit('drain');
+      }
     });
     socket.on('error', (e) => {
       if (gen === this.generation) this.log.debug({ err: e.message }, 'socket error');
@@ -256,10 +294,9 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     }
   }
 
+  /** FSM messages (OPEN, KEEPALIVE, NOTIFICATION) bypass the UPDATE queue: a KEEPALIVE must never wait behind a table dump. */
   private write(bytes: Uint8Array): void {
-    const s = this.socket;
-    if (!s) return;
-    if (!s.write(bytes) && this.session.state === 'Established') this.queue.push({ type: 'SendBlocked' });
+    this.socket?.write(bytes);
   }
 
   private disconnect(): void {

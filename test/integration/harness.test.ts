@@ -7,7 +7,19 @@
  * missing one fails the test that needs it, nothing is skipped.
  */
 import assert from 'node:assert/strict';
-import { addAddrs, cleanupAll, listNs, pointToPoint, RUN_PREFIX, useLab, waitFor, type Host } from '../support/netns.js';
+import {
+  addAddrs,
+  cleanupAll,
+  createLan,
+  createNs,
+  listNs,
+  nextSubnet,
+  pointToPoint,
+  RUN_PREFIX,
+  useLab,
+  waitFor,
+  type Host,
+} from '../support/netns.js';
 import {
   frame,
   RawSpeaker,
@@ -242,6 +254,36 @@ describe('interop harness: real BGP implementations in namespaces', function () 
       } finally {
         await raw.close();
       }
+    });
+  });
+
+  describe('a bridged LAN with BIRD 2 as route reflector', function () {
+    it('reflects an FRR client route to a GoBGP client, next hop unchanged', async function () {
+      const lan = await createLan('lan');
+      const s = nextSubnet();
+      const [rr, c1, c2] = await Promise.all([createNs('rr'), createNs('client-frr'), createNs('client-gobgp')]);
+      await Promise.all([lan.join(rr, [`${s.v4(1)}/24`]), lan.join(c1, [`${s.v4(2)}/24`]), lan.join(c2, [`${s.v4(3)}/24`])]);
+      const AS = 65100;
+      const [bird, frr, go] = await Promise.all([
+        startBird2({
+          ns: rr,
+          routerId: s.v4(1),
+          as: AS,
+          listen: [s.v4(1)],
+          neighbors: [
+            { address: s.v4(2), as: AS, routeReflectorClient: true },
+            { address: s.v4(3), as: AS, routeReflectorClient: true },
+          ],
+        }).then(keep),
+        startFrr({ ns: c1, routerId: s.v4(2), as: AS, listen: [s.v4(2)], neighbors: [{ address: s.v4(1), as: AS }], routes: [{ prefix: '198.51.100.0/25' }] }).then(keep),
+        // GoBGP is passive: its own first connect comes only 5-10 s after start.
+        startGobgp({ ns: c2, routerId: s.v4(3), as: AS, listen: [s.v4(3)], neighbors: [{ address: s.v4(1), as: AS, passive: true }] }).then(keep),
+      ]);
+      await Promise.all([bird.waitForSession(s.v4(2), 'Established', 20_000), bird.waitForSession(s.v4(3), 'Established', 20_000)]);
+      const r = await go.waitForRoute('ipv4', '198.51.100.0/25', undefined, 15_000);
+      assert.equal(r.nextHop, s.v4(2));
+      assert.deepEqual(r.asPath, []);
+      assert.ok((await frr.sessions()).every((x) => x.state === 'Established'));
     });
   });
 

@@ -211,6 +211,48 @@ describe('transport: what a misbehaving peer gets', function () {
     raw.close();
   });
 
+  it('a peer that stops reading holds our queue, not unbounded socket buffers; it all arrives once it reads', async () => {
+    const port = nextPort++;
+    const received: number[] = [];
+    let peerSock: net.Socket | null = null;
+    const server = net.createServer((s) => {
+      peerSock = s;
+      s.write(encodeMessage(makeOpen({ myAs: 64512, holdTime: 90, bgpId: parseIpv4('127.0.0.51')!, capabilities: [{ kind: 'FOUR_OCTET_AS', asn: 64512 }] }), INITIAL_CONTEXT));
+      s.write(encodeMessage(KEEPALIVE, INITIAL_CONTEXT));
+      let bytes = 0;
+      s.on('data', (c) => {
+        bytes += c.length;
+        received[0] = bytes;
+      });
+    });
+    await new Promise<void>((r) => server.listen(port, '127.0.0.51', () => r()));
+    const a = await node('127.0.0.50', port);
+    const pa = await peer(a, { address: '127.0.0.51', port, localAddress: '127.0.0.50', session: session('127.0.0.50') });
+    try {
+      await waitFor('Established', () => pa.state === 'Established');
+      (peerSock as net.Socket | null)!.pause();
+      // 20,000 UPDATEs of 4 KB: 80 MB the peer is not reading.
+      const update = new Uint8Array(4096).fill(0xff);
+      update[16] = 0x10;
+      update[17] = 0x00;
+      const drained = new Promise<void>((r) => pa.once('drain', () => r()));
+      const ok = pa.sendRaw(new Array(20000).fill(update));
+      assert.equal(ok, false, 'the caller is told to wait');
+      await new Promise((r) => setTimeout(r, 500));
+      assert.ok(pa.connection.bufferedBytes <= 256 * 1024 + 4096, `socket buffer ${pa.connection.bufferedBytes} stays bounded`);
+      // The kernel's autotuned socket buffers (a few MB on loopback) take some; the bulk waits in our queue.
+      assert.ok(pa.connection.queued > 16000, `${pa.connection.queued} of 20000 messages wait in our queue`);
+      (peerSock as net.Socket | null)!.resume();
+      await drained;
+      assert.equal(pa.connection.queued, 0);
+      await waitFor('all bytes at the peer', () => (received[0] ?? 0) >= 20000 * 4096);
+      assert.equal(pa.state, 'Established');
+    } finally {
+      (peerSock as net.Socket | null)?.destroy();
+      server.close();
+    }
+  });
+
   it('a malformed UPDATE gets the RFC NOTIFICATION on that session only', async () => {
     const port = nextPort++;
     const raw = await rawPeer('127.0.0.31', port, 64512, 90);

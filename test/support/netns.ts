@@ -116,6 +116,11 @@ export async function sweepStale(): Promise<string[]> {
     deleteNsSync(ns);
     swept.push(ns);
   }
+  // Socket directories of dead runs (their config and log directories are kept for post-mortems).
+  for (const d of readdirSync(tmpdir())) {
+    const m = /^pts-(\d+)-/.exec(d);
+    if (m && Number(m[1]) !== process.pid && !pidAlive(Number(m[1]))) rmSync(join(tmpdir(), d), { recursive: true, force: true });
+  }
   return swept;
 }
 
@@ -445,7 +450,7 @@ let sockCounter = 0;
  * run, removed by cleanupAll.
  */
 export function socketPath(name: string): string {
-  sockDir ??= mkdtempSync(join(tmpdir(), 'pts-'));
+  sockDir ??= mkdtempSync(join(tmpdir(), `pts-${process.pid}-`));
   return join(sockDir, `${sockCounter++}-${slug(name).slice(0, 20)}`);
 }
 

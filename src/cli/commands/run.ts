@@ -1,5 +1,7 @@
 import { parseArgs } from 'node:util';
 import { parseDatastoreUrl } from '../../calico/index.js';
+import { DEFAULT_API_SOCKET, startApiServer } from '../../api/index.js';
+import { daemonApiProvider } from '../../daemon/api-provider.js';
 import { Daemon } from '../../daemon/daemon.js';
 import { createLogger, type LogLevel } from '../../daemon/pino-logger.js';
 
@@ -50,10 +52,14 @@ export async function runDaemon(args: string[]): Promise<number> {
     log,
   });
   await daemon.start();
+  const api = await startApiServer(daemonApiProvider(daemon), { unixSocket: values['api-socket'] ?? DEFAULT_API_SOCKET, log });
   await new Promise<void>((resolve) => {
     const stop = (sig: string) => {
       log.info({ signal: sig }, 'shutting down');
-      void daemon.stop().then(resolve);
+      void api
+        .close()
+        .then(() => daemon.stop())
+        .then(resolve);
     };
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));

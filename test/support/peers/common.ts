@@ -145,8 +145,12 @@ export function finishPeer(core: PeerCore): Peer {
       }, 100);
     },
     async waitForRoute(family, prefix, match, timeoutMs = 30_000) {
-      return waitFor(`${core.kind} ${core.ns}: ${family} route ${prefix}`, timeoutMs, async () => {
-        return (await findRoute(family, prefix)).find((r) => !match || match(r));
+      let seen: RouteInfo[] = [];
+      const what = (): string =>
+        `${core.kind} ${core.ns}: ${family} route ${prefix}${match ? ' matching' : ''} (seen: ${seen.length ? JSON.stringify(seen, (_k, v: unknown) => (v instanceof Map ? Object.fromEntries(v) : v)) : 'none'})`;
+      return waitFor(what, timeoutMs, async () => {
+        seen = await findRoute(family, prefix);
+        return seen.find((r) => !match || match(r));
       });
     },
     async waitForNoRoute(family, prefix, timeoutMs = 30_000) {

@@ -1,0 +1,98 @@
+import { ApiError, type ApiProvider, type NegotiatedInfo, type PathInfo, type PathQuery, type PeerInfo } from '../api/provider.js';
+import { formatIpv4, formatIpv6 } from '../lib/prefix.js';
+import { VERSION } from '../lib/version.js';
+import type { Negotiated } from '../session/types.js';
+import { familyName } from '../wire/constants.js';
+import { advertisedPath, receivedPath } from './api-paths.js';
+import type { Daemon, PeerStatus } from './daemon.js';
+
+function negotiatedInfo(n: Negotiated | null): NegotiatedInfo | null {
+  if (!n) return null;
+  const fam = (f: number) => familyName(f >>> 8, f & 0xff);
+  const caps: string[] = [];
+  if (n.fourOctetAs) caps.push('4-octet-as');
+  if (n.routeRefresh) caps.push('route-refresh');
+  if (n.enhancedRouteRefresh) caps.push('enhanced-route-refresh');
+  if (n.extendedMessage) caps.push('extended-message');
+  if (n.peerGracefulRestart) caps.push(`graceful-restart:${n.peerGracefulRestart.restartTime}s`);
+  if (n.peerLongLivedStaleTime !== null) caps.push(`long-lived-graceful-restart:${n.peerLongLivedStaleTime}s`);
+  for (const f of n.addPathReceive) caps.push(`add-path-rx:${fam(f)}`);
+  for (const f of n.addPathSend) caps.push(`add-path-tx:${fam(f)}`);
+  if (n.peerHostname) caps.push(`hostname:${n.peerHostname}`);
+  return { peerRouterId: formatIpv4(n.peerRouterId), holdTime: n.holdTime, keepaliveTime: n.keepaliveTime, families: [...n.families].map(fam), capabilities: caps };
+}
+
+function peerInfo(p: PeerStatus): PeerInfo {
+  return {
+    name: p.name,
+    address: p.address,
+    port: p.port,
+    peerAs: p.asNumber,
+    localAs: p.localAs,
+    type: p.type,
+    family: p.family,
+    state: p.state,
+    passive: p.passive,
+    since: p.lastTransition,
+    lastError: p.lastError,
+    counters: {
+      prefixesReceived: p.stats.received,
+      // No import policy runs yet, so every received path is accepted.
+      prefixesAccepted: p.stats.received,
+      prefixesAdvertised: p.stats.advertised,
+      prefixesStale: p.stats.stale,
+      updatesIn: p.stats.updatesIn,
+      updatesOut: p.stats.updatesOut,
+    },
+    holdTime: p.holdTime,
+    keepaliveTime: p.keepaliveTime,
+    negotiated: negotiatedInfo(p.negotiated),
+  };
+}
+
+/** The management API over a running daemon. */
+export function daemonApiProvider(d: Daemon): ApiProvider {
+  return {
+    status: () => {
+      const s = d.desired;
+      return {
+        routerId: s?.routerId ?? '',
+        asNumber: s?.asNumber ?? 0,
+        nodeName: s?.node ?? '',
+        version: VERSION,
+        startedAt: d.startedAt,
+        listenAddress: s?.listen.address ?? '',
+        listenPort: d.port,
+      };
+    },
+    peers: () => d.peers().map(peerInfo),
+    paths: (q: PathQuery): PathInfo[] => {
+      if (q.table === 'loc') {
+        throw new ApiError('unimplemented', 'the Loc-RIB (best paths) arrives with the RIB issue; use --table in|out --peer NAME');
+      }
+      const status = d.peers().find((p) => p.name === q.peer);
+      const n = q.peer ? d.neighbor(q.peer) : null;
+      if (!status || !n) throw new ApiError('not-found', `no peer named ${q.peer ?? '(none)'}`);
+      const since = status.lastTransition ?? Date.now();
+      const want = (afi: number) => q.family === undefined || (q.family === 'ipv4') === (afi === 1);
+      if (q.table === 'in') {
+        return [...n.adjRibIn.entries()].filter((r) => want(r.nlri.afi)).map((r) => receivedPath(r, status.name, status.address, since));
+      }
+      const { routes, origin } = n.advertisedRoutes();
+      return routes
+        .filter((r) => want(r.nlri.afi))
+        .map((r) => {
+          const nh = r.nlri.afi === 1 ? (origin?.nextHopV4 != null ? formatIpv4(origin.nextHopV4) : null) : origin?.nextHopV6 ? formatIpv6(origin.nextHopV6) : null;
+          return advertisedPath(r, status.name, nh, origin && !origin.internal ? [origin.localAs] : [], since);
+        });
+    },
+    watchPeers: (onChange) => {
+      const handler = (name: string, event: 'changed' | 'added' | 'removed') => {
+        const p = d.peers().find((x) => x.name === name);
+        if (p) onChange(peerInfo(p), event);
+      };
+      d.on('peer', handler);
+      return () => d.off('peer', handler);
+    },
+  };
+}
