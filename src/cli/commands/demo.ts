@@ -1,4 +1,13 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import type { PathInfo } from '../../api/provider.js';
+import { showRouteLine } from '../../api/bird-format.js';
+import { loadResources, parseDatastoreUrl } from '../../calico/index.js';
+import { daemonApiProvider } from '../../daemon/api-provider.js';
+import { Daemon } from '../../daemon/daemon.js';
+import { nullLogger } from '../../lib/logger.js';
+import { formatStatus } from './status.js';
 import { bytesEqual } from '../../lib/bytes.js';
 import { fromHex, toHex } from '../../lib/hex.js';
 import { parseIpv4, parseIpv6 } from '../../lib/prefix.js';
@@ -86,8 +95,7 @@ const HOSTILE: { title: string; hex: string }[] = [
   { title: 'marker byte 0 is not 0xff (RFC 4271 §6.1: session reset 1/1)', hex: '00' + 'ff'.repeat(15) + '001304' },
 ];
 
-export async function runDemo(args: string[]): Promise<number> {
-  const { values } = parseArgs({ args, options: { json: { type: 'boolean', default: false } } });
+async function codecDemo(json: boolean, extra: Record<string, unknown>): Promise<number> {
   const ctx = decodeContext({ fourOctetAs: true, addPath: new Set() });
   const results: { title: string; hex: string; decoded: Json; byteExact: boolean }[] = [];
   for (const { title, bytes } of calicoConversation()) {
@@ -110,10 +118,10 @@ export async function runDemo(args: string[]): Promise<number> {
     }
     hostile.push({ title: h.title, hex: h.hex, outcome });
   }
-  if (values.json) {
-    console.log(JSON.stringify({ messages: results, hostile }, null, 2));
+  if (json) {
+    console.log(JSON.stringify({ ...extra, messages: results, hostile }, null, 2));
   } else {
-    console.log('petrel codec demo: what a Calico node says to its BGP peers, encoded, decoded and re-encoded\n');
+    console.log('== The codec: what a Calico node says to its BGP peers, encoded, decoded and re-encoded\n');
     for (const r of results) {
       console.log(`== ${r.title}`);
       console.log(`   ${r.hex.replace(/(.{64})/g, '$1\n   ').trimEnd()}`);
@@ -124,4 +132,60 @@ export async function runDemo(args: string[]): Promise<number> {
     for (const h of hostile) console.log(`== ${h.title}\n   ${h.hex}\n   -> ${h.outcome}\n`);
   }
   return results.every((r) => r.byteExact) ? 0 : 1;
+}
+
+/**
+ * The main job on the embedded default: three real daemons, one per node of
+ * config/loopback-mesh.yaml, mesh over 127.0.0.0/8; each node's peers are
+ * printed as `calicoctl node status` does and its learnt blocks as `birdc
+ * show route` does. Then the codec's round trips and hostile-input answers.
+ */
+export async function runDemo(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: { json: { type: 'boolean', default: false }, 'codec-only': { type: 'boolean', default: false }, datastore: { type: 'string' } },
+  });
+  const extra: Record<string, unknown> = {};
+  if (!values['codec-only']) {
+    const file = values.datastore ? parseDatastoreUrl(values.datastore) : fileURLToPath(new URL('../../../config/loopback-mesh.yaml', import.meta.url));
+    const mesh = await meshDemo(file, values.json);
+    if (!mesh.ok) return 1;
+    extra.mesh = mesh.report;
+  }
+  return codecDemo(values.json, extra);
+}
+
+async function meshDemo(file: string, json: boolean): Promise<{ ok: boolean; report: unknown }> {
+  const nodes = [...loadResources(readFileSync(file, 'utf8'), file).nodes.keys()];
+  const daemons = nodes.map((node) => new Daemon({ node, datastorePath: file, log: nullLogger, allowLoopbackNextHop: true }));
+  if (!json) console.log(`== A Calico cluster of ${nodes.length} nodes on 127.0.0.0/8 (${file}): one petrel daemon per node\n`);
+  try {
+    for (const d of daemons) await d.start();
+    const deadline = Date.now() + 20000;
+    const meshed = () => daemons.every((d) => d.peers().length > 0 && d.peers().every((p) => p.state === 'Established' && p.stats.endOfRibReceived.length > 0));
+    while (!meshed() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    const report = daemons.map((d) => {
+      const provider = daemonApiProvider(d);
+      const peers = provider.peers();
+      const paths = peers.flatMap((p) => provider.paths({ table: 'in', peer: p.name }) as PathInfo[]);
+      return { node: d.desired!.node, address: d.desired!.nodeAddresses.ipv4?.ip ?? '', peers, paths };
+    });
+    if (!json) {
+      const now = Date.now();
+      for (const r of report) {
+        console.log(`-- ${r.node} (${r.address})`);
+        process.stdout.write(formatStatus(r.peers, { now, startedAt: now }));
+        console.log('Blocks learnt from peers (birdc show route):');
+        for (const p of r.paths) console.log(`  ${showRouteLine(p, { firstOfPrefix: true, table: 'in', now })}`);
+        console.log('');
+      }
+    }
+    if (!meshed()) {
+      console.error('petrel demo: the mesh did not come up within 20 s');
+      return { ok: false, report };
+    }
+    return { ok: true, report };
+  } finally {
+    await Promise.all(daemons.map((d) => d.stop()));
+  }
 }

@@ -20,11 +20,24 @@ async function petrel(args: string[], input?: string): Promise<{ code: number; s
   }
 }
 
-describe('cli: petrel', () => {
+describe('cli: petrel', function () {
+  this.timeout(40000);
   it('demo round-trips every message byte-exact and answers hostile input per the RFCs', async () => {
     const r = await petrel(['demo', '--json']);
     assert.equal(r.code, 0, r.stderr);
-    const out = JSON.parse(r.stdout) as { messages: { title: string; byteExact: boolean }[]; hostile: { title: string; outcome: string }[] };
+    const out = JSON.parse(r.stdout) as {
+      mesh: { node: string; peers: { state: string }[]; paths: { prefix: string; nextHops: string[] }[] }[];
+      messages: { title: string; byteExact: boolean }[];
+      hostile: { title: string; outcome: string }[];
+    };
+    // Three real daemons meshed on loopback: every node has two Established peers and the other two blocks.
+    assert.deepEqual(out.mesh.map((n) => n.node), ['k8s-ctr', 'k8s-w1', 'k8s-w2']);
+    for (const n of out.mesh) {
+      assert.deepEqual(n.peers.map((p) => p.state), ['Established', 'Established'], n.node);
+      assert.equal(n.paths.length, 2, n.node);
+    }
+    const w1 = out.mesh.find((n) => n.node === 'k8s-w1')!;
+    assert.deepEqual(w1.paths.map((p) => `${p.prefix} via ${p.nextHops[0]}`).sort(), ['172.16.184.0/26 via 127.0.10.102', '172.16.34.0/26 via 127.0.10.10']);
     assert.ok(out.messages.length >= 8);
     for (const m of out.messages) assert.equal(m.byteExact, true, m.title);
     const outcome = (needle: string) => out.hostile.find((h) => h.title.includes(needle))!.outcome;
