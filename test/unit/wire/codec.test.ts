@@ -10,6 +10,7 @@ import {
   decodeContext,
   decodeUpdate,
   encodeUpdate,
+  encodeUpdateStream,
   endOfRib,
   endOfRibFamily,
   findAttribute,
@@ -212,5 +213,31 @@ describe('wire: End-of-RIB, communications, formats', () => {
     assert.equal(formatExtendedCommunity({ high: 0x01020a00, low: 0x00010064 }), 'rt:10.0.0.1:100');
     assert.equal(formatExtendedCommunity({ high: 0x0202fa56, low: 0xea010064 }), 'rt:4200000001:100');
     assert.equal(formatExtendedCommunity({ high: 0x80060000, low: 0 }), '0x8006000000000000');
+  });
+});
+
+describe('wire: stream encoding', () => {
+  it('writes exactly the per-message encodings back to back, never splitting a message across chunks', () => {
+    const ctx = codecContext();
+    const updates = Array.from({ length: 3000 }, (_, i) => ({
+      type: 'UPDATE' as const,
+      withdrawn: i % 7 === 0 ? [ipv4Nlri(0x0c000000 + i * 256, 24)] : [],
+      attributes: [
+        { kind: 'ORIGIN', origin: 0 },
+        { kind: 'AS_PATH', segments: [{ type: 2, asns: [65001, 1 + (i % 300)] }] },
+        { kind: 'NEXT_HOP', nextHop: ip('192.168.10.1') },
+        { kind: 'MULTI_EXIT_DISC', med: i },
+      ] as PathAttribute[],
+      nlri: [ipv4Nlri(0x0b000000 + i * 256, 24)],
+    }));
+    const chunks = encodeUpdateStream(updates, ctx, 4096);
+    assert.ok(chunks.length > 10, 'several chunks');
+    const expected = Buffer.concat(updates.map((u) => encodeUpdate(u, ctx)));
+    assert.equal(Buffer.concat(chunks).toString('hex'), expected.toString('hex'));
+    for (const c of chunks) {
+      let p = 0;
+      while (p < c.length) p += (c[p + 16]! << 8) | c[p + 17]!;
+      assert.equal(p, c.length, 'each chunk ends on a message boundary');
+    }
   });
 });
