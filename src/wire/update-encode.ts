@@ -13,10 +13,8 @@ import type { UpdateMessage } from './update-types.js';
  */
 const scratch = new ByteWriter(65536);
 
-/** Encode one UPDATE exactly as given (attributes in their order). */
-export function encodeUpdate(u: UpdateMessage, ctx: CodecContext): Uint8Array {
-  const w = scratch;
-  w.reset();
+/** Append one UPDATE to `w` exactly as given (attributes in their order). */
+function writeUpdate(w: ByteWriter, u: UpdateMessage, ctx: CodecContext, max: number): void {
   const addPath = ctx.addPath.has(IPV4_UNICAST);
   const start = beginMessage(w, MessageType.UPDATE);
   const wAt = w.reserve(2);
@@ -26,8 +24,14 @@ export function encodeUpdate(u: UpdateMessage, ctx: CodecContext): Uint8Array {
   for (const a of u.attributes) encodeAttribute(a, w, ctx);
   w.patchU16(aAt, w.pos - aAt - 2);
   for (const n of u.nlri) writeNlri(w, n, addPath);
-  endMessage(w, start, maxMessageLength(ctx));
-  return w.finish();
+  endMessage(w, start, max);
+}
+
+/** Encode one UPDATE exactly as given (attributes in their order). */
+export function encodeUpdate(u: UpdateMessage, ctx: CodecContext): Uint8Array {
+  scratch.reset();
+  writeUpdate(scratch, u, ctx, maxMessageLength(ctx));
+  return scratch.finish();
 }
 
 /**
@@ -37,20 +41,11 @@ export function encodeUpdate(u: UpdateMessage, ctx: CodecContext): Uint8Array {
  * boundary stays intact; a chunk never splits a message.
  */
 export function encodeUpdateStream(updates: Iterable<UpdateMessage>, ctx: CodecContext, chunkBytes = 65536): Uint8Array[] {
-  const addPath = ctx.addPath.has(IPV4_UNICAST);
   const max = maxMessageLength(ctx);
   const w = new ByteWriter(chunkBytes + max);
   const out: Uint8Array[] = [];
   for (const u of updates) {
-    const start = beginMessage(w, MessageType.UPDATE);
-    const wAt = w.reserve(2);
-    for (const n of u.withdrawn) writeNlri(w, n, addPath);
-    w.patchU16(wAt, w.pos - wAt - 2);
-    const aAt = w.reserve(2);
-    for (const a of u.attributes) encodeAttribute(a, w, ctx);
-    w.patchU16(aAt, w.pos - aAt - 2);
-    for (const n of u.nlri) writeNlri(w, n, addPath);
-    endMessage(w, start, max);
+    writeUpdate(w, u, ctx, max);
     if (w.pos >= chunkBytes) {
       out.push(w.finish());
       w.reset();
