@@ -1,5 +1,8 @@
 import type { AsPathSegment, LargeCommunity as ApiLargeCommunity, PathInfo } from '../api/provider.js';
 import { formatIpv4, formatPrefix } from '../lib/prefix.js';
+import { preference, stepText } from '../rib/decision.js';
+import type { RankedPath } from '../rib/loc-rib.js';
+import type { Nlri } from '../wire/nlri.js';
 import type { ReceivedRoute } from '../rib/adj-rib-in.js';
 import type { LocalRoute } from '../speaker/originate.js';
 import { formatExtendedCommunity } from '../wire/attributes/extended-communities.js';
@@ -62,5 +65,43 @@ export function advertisedPath(r: LocalRoute, peer: string, nextHop: string | nu
     source: 'static1',
     peer,
     preference: 200,
+  };
+}
+
+/** A Loc-RIB path, with whether it won and, if not, the step it lost at. */
+export function locPath(prefix: Nlri, r: RankedPath): PathInfo {
+  const p = r.path;
+  const a = p.attrs;
+  const base = {
+    family: (prefix.afi === 1 ? 'ipv4' : 'ipv6') as PathInfo['family'],
+    prefix: formatPrefix(prefix),
+    pathId: p.pathId,
+    best: r.best,
+    ...(r.lostAt ? { notBestReason: stepText(r.lostAt) } : {}),
+    stale: p.received?.stale ?? false,
+    since: p.since,
+    preference: preference(p),
+  };
+  if (p.source.kind !== 'bgp') {
+    // The node's own blocks: BIRD's `route <block> blackhole` in protocol static.
+    return { ...base, nextHops: [], asPath: [], origin: 'igp', communities: [], largeCommunities: [], extendedCommunities: [], clusterList: [], source: p.source.name };
+  }
+  const attrs = a.attributes;
+  const med = findAttribute(attrs, 'MULTI_EXIT_DISC');
+  const lp = findAttribute(attrs, 'LOCAL_PREF');
+  return {
+    ...base,
+    nextHops: a.mpNextHop ? mpNextHopText(a.mpNextHop) : a.nextHop !== null ? [formatIpv4(a.nextHop)] : [],
+    asPath: (findAttribute(attrs, 'AS_PATH')?.segments ?? []).map((s) => ({ type: SEGMENT[s.type]!, numbers: [...s.asns] })),
+    origin: ORIGIN[a.origin],
+    ...(med ? { med: med.med } : {}),
+    ...(lp ? { localPref: lp.localPref } : {}),
+    communities: a.communities.map(formatCommunity),
+    largeCommunities: (findAttribute(attrs, 'LARGE_COMMUNITY')?.communities ?? []).map((c) => ({ ...c })),
+    extendedCommunities: (findAttribute(attrs, 'EXTENDED_COMMUNITIES')?.communities ?? []).map(formatExtendedCommunity),
+    ...(a.originatorId !== null ? { originatorId: formatIpv4(a.originatorId) } : {}),
+    clusterList: (findAttribute(attrs, 'CLUSTER_LIST')?.clusterList ?? []).map(formatIpv4),
+    source: p.source.peer,
+    sourceAddress: p.source.peerAddressText,
   };
 }

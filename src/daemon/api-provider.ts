@@ -3,7 +3,7 @@ import { formatIpv4, formatIpv6 } from '../lib/prefix.js';
 import { VERSION } from '../lib/version.js';
 import type { Negotiated } from '../session/types.js';
 import { familyName } from '../wire/constants.js';
-import { advertisedPath, receivedPath } from './api-paths.js';
+import { advertisedPath, locPath, receivedPath } from './api-paths.js';
 import type { Daemon, PeerStatus } from './daemon.js';
 
 function negotiatedInfo(n: Negotiated | null): NegotiatedInfo | null {
@@ -68,7 +68,15 @@ export function daemonApiProvider(d: Daemon): ApiProvider {
     peers: () => d.peers().map(peerInfo),
     paths: (q: PathQuery): PathInfo[] => {
       if (q.table === 'loc') {
-        throw new ApiError('unimplemented', 'the Loc-RIB (best paths) arrives with the RIB issue; use --table in|out --peer NAME');
+        const out: PathInfo[] = [];
+        for (const e of d.rib.rib.ranked()) {
+          if (q.family !== undefined && (q.family === 'ipv4') !== (e.prefix.afi === 1)) continue;
+          for (const r of e.paths) {
+            if (q.peer !== undefined && (r.path.source.kind !== 'bgp' || r.path.source.peer !== q.peer)) continue;
+            out.push(locPath(e.prefix, r));
+          }
+        }
+        return out;
       }
       const status = d.peers().find((p) => p.name === q.peer);
       const n = q.peer ? d.neighbor(q.peer) : null;

@@ -10,6 +10,7 @@ import { EventEmitter } from 'eventemitter3';
 import { CeaseSubcode, ErrorCode } from '../wire/notification-codes.js';
 import { localRoutesFor, originContextFor } from './local-routes.js';
 import { BGP_PORT, transportConfigFor } from './peer-config.js';
+import { RibFeed } from './rib-feed.js';
 
 export interface DaemonOptions {
   readonly node: string;
@@ -73,6 +74,8 @@ export class Daemon extends EventEmitter<DaemonEvents> {
   private state: DesiredState | null = null;
   private readonly running = new Map<string, Running>();
   private readonly log: Logger;
+  /** The Loc-RIB and what feeds it. */
+  readonly rib = new RibFeed();
 
   constructor(private readonly opts: DaemonOptions) {
     super();
@@ -96,6 +99,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
     this.state = state;
     await this.checkCapabilities(state);
     this.listener = this.makeListener(state);
+    this.rib.setOriginated(state);
     for (const p of state.peers) await this.addPeer(p);
     this.datastore.on('update', (u) => void this.apply(u).catch((e: unknown) => this.log.error({ err: String(e) }, 'applying a configuration change failed')));
     this.datastore.on('rejected', (r) => this.log.error({ reason: r.reason }, `configuration rejected, previous state kept: ${r.message}`));
@@ -126,10 +130,11 @@ export class Daemon extends EventEmitter<DaemonEvents> {
     const state = this.state!;
     const log = this.log.child({ peer: desired.name });
     const peer = new Peer(transportConfigFor(state, desired, state.node, this.opts.allowLoopbackNextHop ?? false), this.listener!, log);
-    const neighbor = new Neighbor(desired.name, peer, realTimers, log);
+    const neighbor = new Neighbor(desired.name, peer, realTimers, log, this.rib);
     const r: Running = { desired, peer, neighbor, lastTransition: null };
     peer.on('established', (neg) => {
       r.lastTransition = Date.now();
+      this.rib.setIdentity(desired.name, { address: desired.address, routerId: neg.peerRouterId, ebgp: !desired.internal });
       neighbor.onEstablished(neg, localRoutesFor(this.state!, r.desired), originContextFor(this.state!, r.desired));
     });
     peer.on('update', (d) => neighbor.onUpdate(d));
@@ -150,6 +155,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
     this.emit('peer', name, 'removed');
     r.peer.stop(cease(subcode));
     r.neighbor.onDown(false, 0);
+    this.rib.setIdentity(name, null);
     r.neighbor.destroy();
     // Give the Cease a moment on the wire before the sockets go.
     setTimeout(() => r.peer.destroy(), 1000).unref();
@@ -158,6 +164,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
   /** Apply a datastore change: only what it affects. */
   async apply(u: DatastoreUpdate): Promise<void> {
     this.state = u.state;
+    this.rib.setOriginated(u.state);
     const disturbed = sessionsDisturbed(u.changes);
     this.log.info({ changes: u.changes.map((c) => c.kind), resets: disturbed }, 'configuration changed');
     for (const c of u.changes) await this.applyChange(c);

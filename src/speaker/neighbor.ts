@@ -1,7 +1,7 @@
 import { toHex } from '../lib/hex.js';
 import type { Logger } from '../lib/logger.js';
 import type { TimerPort } from '../lib/timer.js';
-import { AdjRibIn } from '../rib/adj-rib-in.js';
+import { AdjRibIn, type ReceivedRoute } from '../rib/adj-rib-in.js';
 import type { Negotiated } from '../session/types.js';
 import { familyKey, IPV4_UNICAST, type FamilyKey } from '../wire/constants.js';
 import type { Decoded } from '../wire/message.js';
@@ -10,6 +10,14 @@ import { encodeUpdate, endOfRib, endOfRibFamily, findAttribute, packWithdrawals 
 import { routeKey, type RouteKey } from '../rib/route-key.js';
 import type { UpdateMessage } from '../wire/update-types.js';
 import { encodeLocalRoutes, type LocalRoute, type OriginContext } from './originate.js';
+
+/** Where a neighbor's Adj-RIB-In changes go: the Loc-RIB, through the daemon. */
+export interface RouteSink {
+  announced(neighbor: string, routes: readonly ReceivedRoute[]): void;
+  withdrawn(neighbor: string, nlri: readonly Nlri[]): void;
+}
+
+const NO_SINK: RouteSink = { announced() {}, withdrawn() {} };
 
 /** How a neighbor reaches its session: the transport's Peer satisfies it. */
 export interface SessionPort {
@@ -50,7 +58,12 @@ export class Neighbor {
     private readonly session: SessionPort,
     private readonly timers: TimerPort,
     private readonly log: Logger,
+    private readonly sink: RouteSink = NO_SINK,
   ) {}
+
+  private gone(nlri: readonly Nlri[]): void {
+    if (nlri.length > 0) this.sink.withdrawn(this.name, nlri);
+  }
 
   stats(): NeighborStats {
     return {
@@ -73,6 +86,7 @@ export class Neighbor {
         // RFC 4724 §4.2: without the F bit the peer lost forwarding state: stale routes go now.
         if (!gr || !gr.forwarding.has(f) || !neg.families.has(f)) {
           const gone = this.adjRibIn.sweepStale(f);
+          this.gone(gone);
           if (gone.length > 0) this.log.info({ family: f, routes: gone.length }, 'stale routes removed: peer did not preserve forwarding state');
         }
       }
@@ -126,22 +140,23 @@ export class Neighbor {
       const f = familyKey(eor.afi, eor.safi);
       this.eorReceived.add(f);
       const gone = this.adjRibIn.sweepStale(f);
+      this.gone(gone);
       if (gone.length > 0) this.log.info({ family: f, routes: gone.length }, 'End-of-RIB: stale routes removed');
       if (this.adjRibIn.stale === 0) this.disarmStaleTimer();
       return;
     }
-    this.adjRibIn.withdraw(u.withdrawn);
+    this.gone(this.adjRibIn.withdraw(u.withdrawn));
     const reach = findAttribute(u.attributes, 'MP_REACH_NLRI');
     const unreach = findAttribute(u.attributes, 'MP_UNREACH_NLRI');
-    if (unreach) this.adjRibIn.withdraw(unreach.withdrawn);
+    if (unreach) this.gone(this.adjRibIn.withdraw(unreach.withdrawn));
     const announced: Nlri[] = [...u.nlri, ...(reach?.nlri ?? [])];
     if (decoded.action === 'treat-as-withdraw') {
       // RFC 7606 §2: every NLRI of the UPDATE is handled as withdrawn.
-      this.adjRibIn.withdraw(announced);
+      this.gone(this.adjRibIn.withdraw(announced));
       return;
     }
-    if (u.nlri.length > 0) this.adjRibIn.announce(u.nlri, u.attributes, null);
-    if (reach && reach.nlri.length > 0) this.adjRibIn.announce(reach.nlri, u.attributes, reach.nextHop);
+    if (u.nlri.length > 0) this.sink.announced(this.name, this.adjRibIn.announce(u.nlri, u.attributes, null));
+    if (reach && reach.nlri.length > 0) this.sink.announced(this.name, this.adjRibIn.announce(reach.nlri, u.attributes, reach.nextHop));
   }
 
   /** Session down: keep the routes stale if the peer restarts gracefully, else drop them. */
@@ -156,7 +171,9 @@ export class Neighbor {
       return [];
     }
     this.disarmStaleTimer();
-    return this.adjRibIn.clear();
+    const gone = this.adjRibIn.clear();
+    this.gone(gone);
+    return gone;
   }
 
   /** Our routes as this peer was told them, with the attributes' origin context. */
@@ -173,6 +190,7 @@ export class Neighbor {
     this.staleTimer = this.timers.set(ms, () => {
       this.staleTimer = null;
       const gone = this.adjRibIn.sweepStale();
+      this.gone(gone);
       if (gone.length > 0) this.log.warn({ routes: gone.length }, `stale routes removed: ${why}`);
     });
   }

@@ -167,7 +167,7 @@ async function meshDemo(file: string, json: boolean): Promise<{ ok: boolean; rep
     const report = daemons.map((d) => {
       const provider = daemonApiProvider(d);
       const peers = provider.peers();
-      const paths = peers.flatMap((p) => provider.paths({ table: 'in', peer: p.name }) as PathInfo[]);
+      const paths = provider.paths({ table: 'loc' }) as PathInfo[];
       return { node: d.desired!.node, address: d.desired!.nodeAddresses.ipv4?.ip ?? '', peers, paths };
     });
     if (!json) {
@@ -175,8 +175,8 @@ async function meshDemo(file: string, json: boolean): Promise<{ ok: boolean; rep
       for (const r of report) {
         console.log(`-- ${r.node} (${r.address})`);
         process.stdout.write(formatStatus(r.peers, { now, startedAt: now }));
-        console.log('Blocks learnt from peers (birdc show route):');
-        for (const p of r.paths) console.log(`  ${showRouteLine(p, { firstOfPrefix: true, table: 'in', now })}`);
+        console.log('Routing table (birdc show route): its own block, and the blocks learnt from its peers');
+        for (const p of r.paths) console.log(`  ${showRouteLine(p, { firstOfPrefix: true, table: 'loc', now })}`);
         console.log('');
       }
     }

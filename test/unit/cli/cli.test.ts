@@ -26,18 +26,24 @@ describe('cli: petrel', function () {
     const r = await petrel(['demo', '--json']);
     assert.equal(r.code, 0, r.stderr);
     const out = JSON.parse(r.stdout) as {
-      mesh: { node: string; peers: { state: string }[]; paths: { prefix: string; nextHops: string[] }[] }[];
+      mesh: { node: string; peers: { state: string }[]; paths: { prefix: string; nextHops: string[]; best: boolean; source: string }[] }[];
       messages: { title: string; byteExact: boolean }[];
       hostile: { title: string; outcome: string }[];
     };
-    // Three real daemons meshed on loopback: every node has two Established peers and the other two blocks.
+    // Three real daemons meshed on loopback: every node has two Established peers,
+    // its own block as a static blackhole and the other two blocks as best BGP paths.
     assert.deepEqual(out.mesh.map((n) => n.node), ['k8s-ctr', 'k8s-w1', 'k8s-w2']);
     for (const n of out.mesh) {
       assert.deepEqual(n.peers.map((p) => p.state), ['Established', 'Established'], n.node);
-      assert.equal(n.paths.length, 2, n.node);
+      assert.equal(n.paths.length, 3, n.node);
+      assert.ok(n.paths.every((p) => p.best), n.node);
     }
     const w1 = out.mesh.find((n) => n.node === 'k8s-w1')!;
-    assert.deepEqual(w1.paths.map((p) => `${p.prefix} via ${p.nextHops[0]}`).sort(), ['172.16.184.0/26 via 127.0.10.102', '172.16.34.0/26 via 127.0.10.10']);
+    assert.deepEqual(w1.paths.map((p) => `${p.prefix} ${p.source} via ${p.nextHops[0] ?? 'blackhole'}`).sort(), [
+      '172.16.158.0/26 static1 via blackhole',
+      '172.16.184.0/26 Mesh_127_0_10_102 via 127.0.10.102',
+      '172.16.34.0/26 Mesh_127_0_10_10 via 127.0.10.10',
+    ]);
     assert.ok(out.messages.length >= 8);
     for (const m of out.messages) assert.equal(m.byteExact, true, m.title);
     const outcome = (needle: string) => out.hostile.find((h) => h.title.includes(needle))!.outcome;

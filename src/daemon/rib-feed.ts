@@ -1,0 +1,84 @@
+import type { DesiredState } from '../calico/index.js';
+import { parseIpv4, parseIpv6, parsePrefix } from '../lib/prefix.js';
+import type { ReceivedRoute } from '../rib/adj-rib-in.js';
+import { AttrInterner, type AttrSet } from '../rib/attr-set.js';
+import type { Path, PathSource } from '../rib/decision.js';
+import { LocRib } from '../rib/loc-rib.js';
+import { routeKey, type RouteKey } from '../rib/route-key.js';
+import type { RouteSink } from '../speaker/neighbor.js';
+import type { PathAttribute } from '../wire/attributes/types.js';
+import { ipv4Nlri, ipv6Nlri, type Nlri } from '../wire/nlri.js';
+
+/** What the Loc-RIB needs to know about a peer to rank its paths. */
+export interface PeerIdentity {
+  readonly address: string;
+  readonly routerId: number;
+  readonly ebgp: boolean;
+}
+
+/** An address as 16 bytes, IPv4 mapped, so the last tie-breaker compares numerically. */
+function addressBytes(text: string): Uint8Array {
+  const v4 = parseIpv4(text);
+  if (v4 !== null) return Uint8Array.of(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, v4 >>> 24, (v4 >>> 16) & 255, (v4 >>> 8) & 255, v4 & 255);
+  return parseIpv6(text) ?? new Uint8Array(16);
+}
+
+const STATIC_ATTRS: readonly PathAttribute[] = [
+  { kind: 'ORIGIN', origin: 0 },
+  { kind: 'AS_PATH', segments: [] },
+];
+
+/**
+ * Feeds the Loc-RIB: every peer's Adj-RIB-In changes (as a RouteSink) and
+ * the node's originated blocks (static blackhole paths, preference 200).
+ */
+export class RibFeed implements RouteSink {
+  readonly rib = new LocRib();
+  readonly interner = new AttrInterner();
+  private readonly identities = new Map<string, PeerIdentity>();
+  /** Routes of one UPDATE share their attribute array: intern it once. */
+  private readonly interned = new WeakMap<readonly PathAttribute[], AttrSet>();
+  private statics = new Map<RouteKey, Nlri>();
+
+  setIdentity(peer: string, id: PeerIdentity | null): void {
+    if (id) this.identities.set(peer, id);
+    else this.identities.delete(peer);
+  }
+
+  announced(neighbor: string, routes: readonly ReceivedRoute[]): void {
+    const id = this.identities.get(neighbor);
+    if (!id) return;
+    const source: PathSource = { kind: 'bgp', peer: neighbor, peerAddress: addressBytes(id.address), peerAddressText: id.address, peerRouterId: id.routerId, ebgp: id.ebgp };
+    const now = Date.now();
+    for (const r of routes) {
+      let attrs = r.mpNextHop === null ? this.interned.get(r.attributes) : undefined;
+      if (!attrs) {
+        attrs = this.interner.intern(r.attributes, r.mpNextHop);
+        if (r.mpNextHop === null) this.interned.set(r.attributes, attrs);
+      }
+      const path: Path = { attrs, source, pathId: r.nlri.pathId, since: now, received: r };
+      this.rib.update(r.nlri, path);
+    }
+  }
+
+  withdrawn(neighbor: string, nlri: readonly Nlri[]): void {
+    for (const n of nlri) this.rib.withdraw(n, `bgp:${neighbor}`, n.pathId);
+  }
+
+  /** The node's blocks as static blackhole paths (BIRD's protocol static). */
+  setOriginated(state: DesiredState): void {
+    const wanted = new Map<RouteKey, Nlri>();
+    for (const o of state.originate) {
+      const p = parsePrefix(o.prefix);
+      if (!p) continue;
+      const n = p.afi === 1 ? ipv4Nlri(p.addr, p.len) : ipv6Nlri(p.addr, p.len);
+      wanted.set(routeKey(n), n);
+    }
+    for (const [k, n] of this.statics) if (!wanted.has(k)) this.rib.withdraw(n, 'static:static1', 0);
+    const attrs = this.interner.intern(STATIC_ATTRS, null);
+    for (const [k, n] of wanted) {
+      if (!this.statics.has(k)) this.rib.update(n, { attrs, source: { kind: 'static', name: 'static1' }, pathId: 0, since: Date.now() });
+    }
+    this.statics = wanted;
+  }
+}
