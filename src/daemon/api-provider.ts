@@ -22,7 +22,7 @@ function negotiatedInfo(n: Negotiated | null): NegotiatedInfo | null {
   return { peerRouterId: formatIpv4(n.peerRouterId), holdTime: n.holdTime, keepaliveTime: n.keepaliveTime, families: [...n.families].map(fam), capabilities: caps };
 }
 
-function peerInfo(p: PeerStatus): PeerInfo {
+function peerInfo(p: PeerStatus, rejected: number): PeerInfo {
   return {
     name: p.name,
     address: p.address,
@@ -37,8 +37,8 @@ function peerInfo(p: PeerStatus): PeerInfo {
     lastError: p.lastError,
     counters: {
       prefixesReceived: p.stats.received,
-      // No import policy runs yet, so every received path is accepted.
-      prefixesAccepted: p.stats.received,
+      // Received minus what the import rules refused (AS loops; BGPFilters with the RIB issue).
+      prefixesAccepted: p.stats.received - rejected,
       prefixesAdvertised: p.stats.advertised,
       prefixesStale: p.stats.stale,
       updatesIn: p.stats.updatesIn,
@@ -65,7 +65,7 @@ export function daemonApiProvider(d: Daemon): ApiProvider {
         listenPort: d.port,
       };
     },
-    peers: () => d.peers().map(peerInfo),
+    peers: () => d.peers().map((p) => peerInfo(p, d.rib.rejectedCount(p.name))),
     paths: (q: PathQuery): PathInfo[] => {
       if (q.table === 'loc') {
         const out: PathInfo[] = [];
@@ -97,7 +97,7 @@ export function daemonApiProvider(d: Daemon): ApiProvider {
     watchPeers: (onChange) => {
       const handler = (name: string, event: 'changed' | 'added' | 'removed') => {
         const p = d.peers().find((x) => x.name === name);
-        if (p) onChange(peerInfo(p), event);
+        if (p) onChange(peerInfo(p, d.rib.rejectedCount(p.name)), event);
       };
       d.on('peer', handler);
       return () => d.off('peer', handler);

@@ -134,7 +134,13 @@ export class Daemon extends EventEmitter<DaemonEvents> {
     const r: Running = { desired, peer, neighbor, lastTransition: null };
     peer.on('established', (neg) => {
       r.lastTransition = Date.now();
-      this.rib.setIdentity(desired.name, { address: desired.address, routerId: neg.peerRouterId, ebgp: !desired.internal });
+      this.rib.setIdentity(desired.name, {
+        address: r.desired.address,
+        routerId: neg.peerRouterId,
+        ebgp: !r.desired.internal,
+        localAs: r.desired.localAsNumber ?? this.state!.asNumber,
+        allowLocalAs: r.desired.allowLocalAs ?? 0,
+      });
       neighbor.onEstablished(neg, localRoutesFor(this.state!, r.desired), originContextFor(this.state!, r.desired));
     });
     peer.on('update', (d) => neighbor.onUpdate(d));

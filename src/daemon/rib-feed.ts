@@ -4,6 +4,8 @@ import type { ReceivedRoute } from '../rib/adj-rib-in.js';
 import { AttrInterner, type AttrSet } from '../rib/attr-set.js';
 import type { Path, PathSource } from '../rib/decision.js';
 import { LocRib } from '../rib/loc-rib.js';
+import { importVerdict, type ImportVerdict } from '../policy/import.js';
+import { findAttribute } from '../wire/update-encode.js';
 import { routeKey, type RouteKey } from '../rib/route-key.js';
 import type { RouteSink } from '../speaker/neighbor.js';
 import type { PathAttribute } from '../wire/attributes/types.js';
@@ -14,6 +16,9 @@ export interface PeerIdentity {
   readonly address: string;
   readonly routerId: number;
   readonly ebgp: boolean;
+  /** For the import rules: our AS on this session and how often it may appear. */
+  readonly localAs: number;
+  readonly allowLocalAs: number;
 }
 
 /** An address as 16 bytes, IPv4 mapped, so the last tie-breaker compares numerically. */
@@ -39,8 +44,13 @@ export class RibFeed implements RouteSink {
   /** Routes of one UPDATE share their attribute array: intern it once. */
   private readonly interned = new WeakMap<readonly PathAttribute[], AttrSet>();
   private statics = new Map<RouteKey, Nlri>();
+  /** Import verdicts per peer and attribute set: each set is judged once per peer. */
+  private readonly verdicts = new Map<string, WeakMap<AttrSet, ImportVerdict>>();
+  private readonly rejected = new Set<string>();
 
   setIdentity(peer: string, id: PeerIdentity | null): void {
+    // A new identity (or none) invalidates what was judged under the old one.
+    this.verdicts.delete(peer);
     if (id) this.identities.set(peer, id);
     else this.identities.delete(peer);
   }
@@ -56,13 +66,34 @@ export class RibFeed implements RouteSink {
         attrs = this.interner.intern(r.attributes, r.mpNextHop);
         if (r.mpNextHop === null) this.interned.set(r.attributes, attrs);
       }
+      let cache = this.verdicts.get(neighbor);
+      if (!cache) this.verdicts.set(neighbor, (cache = new WeakMap()));
+      let verdict = cache.get(attrs);
+      if (!verdict) cache.set(attrs, (verdict = importVerdict(findAttribute(attrs.attributes, 'AS_PATH')?.segments ?? [], id)));
+      if (!verdict.accept) {
+        // Rejected on import: it stays in the Adj-RIB-In, and an earlier accepted version leaves the Loc-RIB.
+        this.rib.withdraw(r.nlri, `bgp:${neighbor}`, r.nlri.pathId);
+        this.rejected.add(`${neighbor} ${routeKey(r.nlri)}`);
+        continue;
+      }
+      this.rejected.delete(`${neighbor} ${routeKey(r.nlri)}`);
       const path: Path = { attrs, source, pathId: r.nlri.pathId, since: now, received: r };
       this.rib.update(r.nlri, path);
     }
   }
 
   withdrawn(neighbor: string, nlri: readonly Nlri[]): void {
-    for (const n of nlri) this.rib.withdraw(n, `bgp:${neighbor}`, n.pathId);
+    for (const n of nlri) {
+      this.rejected.delete(`${neighbor} ${routeKey(n)}`);
+      this.rib.withdraw(n, `bgp:${neighbor}`, n.pathId);
+    }
+  }
+
+  /** Paths a peer sent that the import rules refused (prefixes received minus accepted). */
+  rejectedCount(neighbor: string): number {
+    let n = 0;
+    for (const k of this.rejected) if (k.startsWith(`${neighbor} `)) n++;
+    return n;
   }
 
   /** The node's blocks as static blackhole paths (BIRD's protocol static). */
