@@ -18,7 +18,7 @@ import type {
 } from './translate/desired-state.js';
 
 /** Per-session fields compared by the diff; `localAs` and `routerId` are the node-wide values as the session sees them. */
-export type PeerField = Exclude<keyof DesiredPeer, 'name' | 'fromBgpPeer'> | 'localAs' | 'routerId';
+export type PeerField = Exclude<keyof DesiredPeer, 'name' | 'fromBgpPeer' | 'workload'> | 'localAs' | 'routerId';
 
 /** Changing these needs a new BGP session (TCP connection or OPEN). */
 const RESET_FIELDS: ReadonlySet<PeerField> = new Set<PeerField>([
@@ -89,7 +89,12 @@ function equal(a: unknown, b: unknown): boolean {
   return ka.length === kb.length && ka.every((k) => equal((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
 }
 
-const PEER_FIELDS: readonly Exclude<keyof DesiredPeer, 'name' | 'fromBgpPeer'>[] = [
+/**
+ * Compared per session. `localAddress` (a local workload's peering address)
+ * is not in BIRD's config, so changing it resets nothing: the workload
+ * reconnects to the new address Felix gives it and the listener accepts it.
+ */
+const PEER_FIELDS: readonly Exclude<keyof DesiredPeer, 'name' | 'fromBgpPeer' | 'workload'>[] = [
   'address',
   'port',
   'asNumber',
@@ -106,6 +111,7 @@ const PEER_FIELDS: readonly Exclude<keyof DesiredPeer, 'name' | 'fromBgpPeer'>[]
   'multihop',
   'nextHop',
   'sourceAddress',
+  'localAddress',
   'allowLocalAs',
   'reachableBy',
   'importFilters',

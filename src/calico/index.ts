@@ -14,7 +14,21 @@ export {
   type Labels,
   type Selector,
 } from './selector/index.js';
-export { computeDesiredState, UnknownNodeError, type TranslationEnv } from './translate/compute.js';
+export { computeDesiredState, UnknownNodeError, type TranslationEnv, type TranslationInputs } from './translate/compute.js';
+export {
+  activeBgpPeerFor,
+  bgpPeerSelectsNode,
+  endpointLabels,
+  type LocalWorkload,
+} from './translate/local-workloads.js';
+export {
+  parseEndpointStatus,
+  readEndpointStatusDir,
+  statusDirSignature,
+  type EndpointStatus,
+  type EndpointStatusParse,
+  type EndpointStatusSnapshot,
+} from './datastore/endpoint-status.js';
 export type * from './translate/desired-state.js';
 export { toPlanJson, type PlanJson, type PlanPeerJson } from './translate/plan-json.js';
 export { evaluateExport, globMatch, type ExportCandidate } from './translate/policy.js';

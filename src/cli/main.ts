@@ -24,11 +24,14 @@ Usage:
                                    print the node's desired state (peers, originated blocks, pools,
                                    communities, kernel rules) as JSON, computed as confd would
       --quiet                      do not print warnings on stderr
+      --endpoint-status-dir DIR    Felix's workload status files, for local workload peers
   petrel run --node NAME --datastore file:PATH [--listen ADDR] [--port N] [--fib none]
              [--route-protocol N] [--api-socket PATH] [--log-level debug|info|warn|error|none]
                                    the daemon: BGP sessions for the node's peers, its blocks
                                    advertised; follows changes to the datastore file
       --allow-loopback-next-hops   accept 127.0.0.0/8 next hops (labs and benchmarks on loopback only)
+      --endpoint-status-dir DIR    Felix's workload status files, for local workload peers
+                                   (default /var/run/calico/endpoint-status)
   petrel status [--json] [--api-socket PATH]
                                    the peers as calicoctl node status shows them (--json: every field)
   petrel routes [--json] [--table loc|in|out] [--peer NAME] [--family ipv4|ipv6] [--api-socket PATH]

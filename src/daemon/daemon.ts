@@ -21,6 +21,8 @@ export interface DaemonOptions {
   readonly port?: number;
   readonly env?: TranslationEnv;
   readonly log: Logger;
+  /** Felix's endpoint-status directory, for local workload peers. */
+  readonly endpointStatusDir?: string;
   /** Labs, tests and benchmarks on 127.0.0.0/8 only: accept loopback next hops. */
   readonly allowLoopbackNextHop?: boolean;
 }
@@ -85,6 +87,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
       path: opts.datastorePath,
       nodeName: opts.node,
       ...(opts.env ? { env: opts.env } : {}),
+      ...(opts.endpointStatusDir ? { endpointStatusDir: opts.endpointStatusDir } : {}),
       logger: { info: (m) => dlog.info({}, m), warn: (m) => dlog.warn({}, m), error: (m) => dlog.error({}, m) },
     });
   }

@@ -9,6 +9,10 @@
  * debounced, and a periodic stat is a safety net for filesystems where
  * inotify is unreliable. A file that is missing, half-written or invalid is
  * reported and the previous state keeps running.
+ *
+ * With `endpointStatusDir`, Felix's endpoint-status directory is read with the
+ * file and watched the same way: a workload selected for local BGP peering
+ * appearing, changing or going away is a change like an edit of the file.
  */
 import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
@@ -21,6 +25,7 @@ import { loadResources } from '../resources/load.js';
 import type { CalicoResources } from '../resources/types.js';
 import { computeDesiredState, type TranslationEnv } from '../translate/compute.js';
 import type { DesiredState } from '../translate/desired-state.js';
+import { readEndpointStatusDir, statusDirSignature, type EndpointStatusSnapshot } from './endpoint-status.js';
 
 export interface DatastoreLogger {
   info(message: string): void;
@@ -38,6 +43,12 @@ export interface FileDatastoreOptions {
   readonly path: string;
   readonly nodeName: string;
   readonly env?: TranslationEnv;
+  /**
+   * Felix's endpoint-status directory (calico-node: /var/run/calico/endpoint-status),
+   * the source of local workload peers as confd reads it. Unset: only the
+   * WorkloadEndpoint resources of the file are used.
+   */
+  readonly endpointStatusDir?: string;
   /** Quiet time after the last file event before re-reading (ms). */
   readonly debounceMs?: number;
   /** Interval of the stat safety net (ms); 0 disables it. */
@@ -80,6 +91,10 @@ export class FileDatastore extends EventEmitter<DatastoreEvents> {
   readonly path: string;
   private readonly nodeName: string;
   private readonly env: TranslationEnv;
+  private readonly statusDir: string | null;
+  private statusSnapshot: EndpointStatusSnapshot | null = null;
+  private statusWatcher: FSWatcher | null = null;
+  private lastStatusWarnings = '';
   private readonly debounceMs: number;
   private readonly pollIntervalMs: number;
   private readonly log: DatastoreLogger;
@@ -101,6 +116,7 @@ export class FileDatastore extends EventEmitter<DatastoreEvents> {
     this.path = resolve(opts.path);
     this.nodeName = opts.nodeName;
     this.env = opts.env ?? {};
+    this.statusDir = opts.endpointStatusDir !== undefined ? resolve(opts.endpointStatusDir) : null;
     this.debounceMs = opts.debounceMs ?? 200;
     this.pollIntervalMs = opts.pollIntervalMs ?? 2000;
     this.log = opts.logger ?? consoleLogger;
@@ -121,8 +137,9 @@ export class FileDatastore extends EventEmitter<DatastoreEvents> {
    */
   async load(): Promise<DesiredState> {
     const text = await readFile(this.path, 'utf8');
-    const { resources, state } = this.translate(text);
-    this.accept(text, resources, state);
+    const snapshot = await this.readStatuses();
+    const { resources, state } = this.translate(text, snapshot);
+    this.accept(text, snapshot, resources, state);
     return state;
   }
 
@@ -131,6 +148,7 @@ export class FileDatastore extends EventEmitter<DatastoreEvents> {
     const state = await this.load();
     this.stopped = false;
     this.watchDirectory();
+    this.watchStatusDirectory();
     if (this.pollIntervalMs > 0) {
       this.poll = setInterval(() => void this.checkStat(), this.pollIntervalMs);
       this.poll.unref();
@@ -143,6 +161,8 @@ export class FileDatastore extends EventEmitter<DatastoreEvents> {
     this.stopped = true;
     this.watcher?.close();
     this.watcher = null;
+    this.statusWatcher?.close();
+    this.statusWatcher = null;
     for (const t of [this.debounce, this.rewatch]) if (t) clearTimeout(t);
     if (this.poll) clearInterval(this.poll);
     this.debounce = this.rewatch = this.poll = null;
@@ -164,18 +184,29 @@ export class FileDatastore extends EventEmitter<DatastoreEvents> {
     return this.reading;
   }
 
-  private translate(text: string): { resources: CalicoResources; state: DesiredState } {
+  private translate(text: string, snapshot: EndpointStatusSnapshot | null): { resources: CalicoResources; state: DesiredState } {
     const resources = loadResources(text, this.path);
-    const state = computeDesiredState(resources, this.nodeName, this.env);
+    const state = computeDesiredState(resources, this.nodeName, this.env, snapshot ? { endpointStatuses: snapshot.statuses } : {});
     return { resources, state };
   }
 
-  private accept(text: string, resources: CalicoResources, state: DesiredState): DesiredStateDiffResult {
+  /** The endpoint-status directory now (null without one); its warnings are logged when they change. */
+  private async readStatuses(): Promise<EndpointStatusSnapshot | null> {
+    if (this.statusDir === null) return null;
+    const snapshot = await readEndpointStatusDir(this.statusDir, this.statusSnapshot ?? undefined);
+    const warnings = snapshot.warnings.join('\n');
+    if (warnings !== this.lastStatusWarnings) for (const w of snapshot.warnings) this.log.warn(w);
+    this.lastStatusWarnings = warnings;
+    return snapshot;
+  }
+
+  private accept(text: string, snapshot: EndpointStatusSnapshot | null, resources: CalicoResources, state: DesiredState): DesiredStateDiffResult {
     const previous = this.state;
     const changes = diffDesiredState(previous, state);
     this.state = state;
     this.resources = resources;
-    this.lastDigest = digest(text);
+    this.statusSnapshot = snapshot;
+    this.lastDigest = digest(text, snapshot);
     this.lastRejection = null;
     for (const w of state.warnings) this.log.warn(`${this.path}: ${w}`);
     return { previous, changes };
@@ -190,13 +221,14 @@ export class FileDatastore extends EventEmitter<DatastoreEvents> {
       this.reject(code === 'ENOENT' ? 'missing' : 'unreadable', code === 'ENOENT' ? 'the file is missing' : (e as Error).message);
       return;
     }
-    if (digest(text) === this.lastDigest) {
+    const snapshot = await this.readStatuses();
+    if (digest(text, snapshot) === this.lastDigest) {
       this.lastRejection = null;
       return;
     }
     let translated;
     try {
-      translated = this.translate(text);
+      translated = this.translate(text, snapshot);
     } catch (e) {
       if (e instanceof CalicoConfigError || e instanceof Error) {
         this.reject('invalid', e.message);
@@ -204,7 +236,7 @@ export class FileDatastore extends EventEmitter<DatastoreEvents> {
       }
       throw e;
     }
-    const { previous, changes } = this.accept(text, translated.resources, translated.state);
+    const { previous, changes } = this.accept(text, snapshot, translated.resources, translated.state);
     if (changes.length === 0) {
       this.log.info(`${this.path}: re-read, nothing changed for node ${this.nodeName}`);
       return;
@@ -253,6 +285,21 @@ export class FileDatastore extends EventEmitter<DatastoreEvents> {
     }
   }
 
+  /** Watch the endpoint-status directory itself; if it does not exist yet, the stat poll notices it appear. */
+  private watchStatusDirectory(): void {
+    if (this.stopped || this.statusDir === null || this.statusWatcher !== null) return;
+    try {
+      this.statusWatcher = watch(this.statusDir, { persistent: false }, () => this.schedule());
+      this.statusWatcher.on('error', () => {
+        this.statusWatcher?.close();
+        this.statusWatcher = null;
+        this.schedule();
+      });
+    } catch {
+      this.statusWatcher = null;
+    }
+  }
+
   private retryWatch(): void {
     if (this.stopped || this.rewatch) return;
     this.rewatch = setTimeout(() => {
@@ -271,6 +318,10 @@ export class FileDatastore extends EventEmitter<DatastoreEvents> {
     } catch {
       sig = 'missing';
     }
+    if (this.statusDir !== null) {
+      sig += `|${await statusDirSignature(this.statusDir)}`;
+      this.watchStatusDirectory();
+    }
     if (this.lastStat !== null && sig !== this.lastStat) this.schedule();
     this.lastStat = sig;
   }
@@ -281,8 +332,11 @@ interface DesiredStateDiffResult {
   changes: StateChange[];
 }
 
-function digest(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
+/** What a state was computed from: the file, and the endpoint statuses' content. */
+function digest(text: string, snapshot: EndpointStatusSnapshot | null): string {
+  const h = createHash('sha256').update(text);
+  if (snapshot) h.update('\0').update(JSON.stringify(snapshot.statuses));
+  return h.digest('hex');
 }
 
 function summarise(changes: readonly StateChange[]): string {

@@ -15,6 +15,7 @@ import { readBlockAffinity } from './block-affinity.js';
 import { readIpPool } from './ip-pool.js';
 import { readNode } from './node.js';
 import { readSecret } from './secret.js';
+import { readProfile, readWorkloadEndpoint } from './workload-endpoint.js';
 import type {
   BgpConfiguration,
   BgpFilter,
@@ -25,11 +26,13 @@ import type {
   CalicoResources,
   IpPool,
   Meta,
+  Profile,
   Secret,
+  WorkloadEndpoint,
 } from './types.js';
 
 const CALICO_API = 'projectcalico.org/v3';
-const CALICO_KINDS = ['BGPConfiguration', 'BGPPeer', 'Node', 'IPPool', 'BlockAffinity', 'BGPFilter'];
+const CALICO_KINDS = ['BGPConfiguration', 'BGPPeer', 'Node', 'IPPool', 'BlockAffinity', 'BGPFilter', 'WorkloadEndpoint', 'Profile'];
 /** Calico kinds a calicoctl file may carry that have no bearing on BGP: accepted and ignored. */
 const IGNORED_CALICO_KINDS = [
   'FelixConfiguration',
@@ -45,8 +48,6 @@ const IGNORED_CALICO_KINDS = [
   'GlobalNetworkSet',
   'NetworkSet',
   'HostEndpoint',
-  'WorkloadEndpoint',
-  'Profile',
   'Tier',
   'CalicoNodeStatus',
 ];
@@ -86,7 +87,8 @@ export function loadResourceLayers(layers: readonly ResourceText[]): CalicoResou
     for (const { doc, where } of flat) {
       const res = readDocument(doc, where, issues, warnings);
       if (res === undefined) continue;
-      const key = `${res.kind}/${res.name}`;
+      // WorkloadEndpoints are namespaced: the same name may be used in two namespaces.
+      const key = res.kind === 'WorkloadEndpoint' ? `${res.kind}/${res.namespace}/${res.name}` : `${res.kind}/${res.name}`;
       const earlier = seen.get(key);
       if (earlier) {
         issues.push({
@@ -186,6 +188,10 @@ function readDocument(doc: RawObject, where: SourceRef, issues: ValidationIssue[
       return finish(readBgpFilter(r, m, spec));
     case 'Secret':
       return finish(readSecret(r, m, doc, namespace));
+    case 'WorkloadEndpoint':
+      return finish(readWorkloadEndpoint(r, m, spec, labels, namespace));
+    case 'Profile':
+      return finish(readProfile(r, m, spec));
     default:
       return finish(undefined);
   }
@@ -204,6 +210,8 @@ function collect(all: CalicoResource[], source: string, warnings: ValidationIssu
     blockAffinities: of('BlockAffinity') as BlockAffinity[],
     bgpFilters: new Map(of('BGPFilter').map((r): [string, BgpFilter] => [r.name, r])),
     secrets: new Map(of('Secret').map((r): [string, Secret] => [r.name, r])),
+    workloadEndpoints: (of('WorkloadEndpoint') as WorkloadEndpoint[]).sort((a, b) => byName({ name: a.namespace }, { name: b.namespace }) || byName(a, b)),
+    profiles: new Map(of('Profile').map((r): [string, Profile] => [r.name, r])),
     warnings,
   };
 }

@@ -174,7 +174,47 @@ export interface Secret extends Meta {
   readonly data: Readonly<Record<string, string>>;
 }
 
-export type CalicoResource = BgpConfiguration | BgpPeer | CalicoNode | IpPool | BlockAffinity | BgpFilter | Secret;
+/**
+ * One address of a WorkloadEndpoint's spec.ipNetworks. `ip` is what Felix
+ * hands on: its conversion (cnet.ParseCIDROrIP) keeps the network of a CIDR,
+ * so `10.65.0.7/32` gives 10.65.0.7 and a bare IP is its own /32 or /128.
+ */
+export interface WorkloadAddress {
+  readonly ip: IpAddress;
+  readonly cidr: Cidr;
+}
+
+/**
+ * WorkloadEndpoint (libcalico-go apis/v3 workloadendpoint.go) as calicoctl
+ * shows it: a pod's interface on a node. petrel reads what local workload
+ * peering needs (the node, the labels, the addresses, the profiles whose
+ * labels it inherits); the rest is kept for messages.
+ */
+export interface WorkloadEndpoint extends Meta {
+  readonly kind: 'WorkloadEndpoint';
+  readonly namespace: string;
+  readonly labels: Labels;
+  /** The node the endpoint is on; undefined means it is on none (and never peers). */
+  readonly node?: string;
+  readonly orchestrator?: string;
+  readonly workload?: string;
+  readonly pod?: string;
+  readonly endpoint?: string;
+  readonly interfaceName?: string;
+  readonly mac?: string;
+  /** spec.ipNetworks in the order written (Felix peers with the first of each family). */
+  readonly ipNetworks: readonly WorkloadAddress[];
+  /** spec.profiles: their labelsToApply are inherited, own labels first, then profiles in order. */
+  readonly profiles: readonly string[];
+}
+
+/** Profile (apis/v3 profile.go): only labelsToApply matters to BGP (inherited by endpoints). */
+export interface Profile extends Meta {
+  readonly kind: 'Profile';
+  readonly labelsToApply: Labels;
+}
+
+export type CalicoResource = BgpConfiguration | BgpPeer | CalicoNode | IpPool | BlockAffinity | BgpFilter | Secret | WorkloadEndpoint | Profile;
 
 /** A validated datastore snapshot. Collections are sorted by name for deterministic translation. */
 export interface CalicoResources {
@@ -186,6 +226,9 @@ export interface CalicoResources {
   readonly blockAffinities: readonly BlockAffinity[];
   readonly bgpFilters: ReadonlyMap<string, BgpFilter>;
   readonly secrets: ReadonlyMap<string, Secret>;
+  /** Sorted by namespace, then name. */
+  readonly workloadEndpoints: readonly WorkloadEndpoint[];
+  readonly profiles: ReadonlyMap<string, Profile>;
   /** Non-fatal findings (unknown fields, ignored settings). */
   readonly warnings: readonly ValidationIssue[];
 }

@@ -7,7 +7,9 @@ import type { CalicoResources } from '../resources/types.js';
 import { ClusterView } from './cluster.js';
 import { communityAdvertisements } from './communities.js';
 import type { DesiredState, OriginatedPrefix } from './desired-state.js';
-import { peersForNode } from './peers.js';
+import type { EndpointStatus } from '../datastore/endpoint-status.js';
+import { localWorkloadPeers, workloadsFromEndpoints, workloadsFromStatuses } from './local-workloads.js';
+import { peersForNode, type PeerContext } from './peers.js';
 import {
   clusterRoutePolicy,
   DEFAULT_PROGRAM_CLUSTER_ROUTES,
@@ -26,6 +28,17 @@ export interface TranslationEnv {
   readonly CALICO_ADVERTISE_CLUSTER_IPS?: string;
 }
 
+/** Inputs that are not Calico resources. */
+export interface TranslationInputs {
+  /**
+   * Felix's endpoint-status files for this node (readEndpointStatusDir): the
+   * local workloads Felix selected for local BGP peering, as confd reads them.
+   * They are added to the WorkloadEndpoint resources of the datastore; a
+   * workload address found in both is peered once, as the status file says.
+   */
+  readonly endpointStatuses?: readonly EndpointStatus[];
+}
+
 export class UnknownNodeError extends Error {
   constructor(readonly nodeName: string, known: readonly string[]) {
     super(`Node "${nodeName}" is not in the datastore${known.length > 0 ? ` (nodes: ${known.slice(0, 10).join(', ')}${known.length > 10 ? ', ...' : ''})` : ' (it has no Node resources)'}`);
@@ -35,7 +48,7 @@ export class UnknownNodeError extends Error {
 
 const DEFAULT_NORMAL_PRIORITY = 1024;
 
-export function computeDesiredState(resources: CalicoResources, nodeName: string, env: TranslationEnv = {}): DesiredState {
+export function computeDesiredState(resources: CalicoResources, nodeName: string, env: TranslationEnv = {}, inputs: TranslationInputs = {}): DesiredState {
   const cluster = new ClusterView(resources);
   const me = cluster.node(nodeName);
   if (me === undefined) throw new UnknownNodeError(nodeName, cluster.nodes.map((n) => n.name));
@@ -44,7 +57,10 @@ export function computeDesiredState(resources: CalicoResources, nodeName: string
   const warnings = resources.warnings.map((w) => `${w.kind} "${w.name}" ${w.field}: ${w.problem}`);
   const asNumber = me.asNumber;
 
-  const peers = peersForNode({ cluster, me, asNumber, warnings });
+  const ctx: PeerContext = { cluster, me, asNumber, warnings };
+  const workloads = [...workloadsFromStatuses(ctx, inputs.endpointStatuses ?? []), ...workloadsFromEndpoints(ctx)];
+  const local = localWorkloadPeers(ctx, workloads);
+  const peers = peersForNode(ctx, local);
 
   const pcr = g.programClusterRoutes ?? DEFAULT_PROGRAM_CLUSTER_ROUTES;
   const policy = clusterRoutePolicy(pcr);
@@ -91,6 +107,16 @@ export function computeDesiredState(resources: CalicoResources, nodeName: string
   const addrV6 = bindNodeIp ? (me.ipv6?.ip.text ?? null) : null;
   const routerId = routerIdFor(nodeName, me.ipv4?.ip.text, env.CALICO_ROUTER_ID);
   if (routerId === null) warnings.push(`Node "${nodeName}" has no IPv4 address: set CALICO_ROUTER_ID (an IPv4 address or "hash") to give BGP a router ID`);
+  for (const family of ['ipv4', 'ipv6'] as const) {
+    const n = local.filter((p) => p.family === family).length;
+    if (n === 0) continue;
+    const field = family === 'ipv4' ? 'localWorkloadPeeringIPV4' : 'localWorkloadPeeringIPV6';
+    if (local.some((p) => p.family === family && p.localAddress === null)) {
+      warnings.push(`BGPConfiguration "default" spec.${field} is not set: Felix gives the ${n} local workload peer(s) of ${family} no address on this node to connect to`);
+    } else if (bindNodeIp) {
+      warnings.push(`BGPConfiguration "default" spec.bindMode NodeIP: BGP listens on the node IP only, so the ${n} local workload peer(s) of ${family} cannot connect to ${local.find((p) => p.family === family)!.localAddress} (as with BIRD)`);
+    }
+  }
   if (me.ipv4 === undefined && me.ipv6 === undefined) warnings.push(`Node "${nodeName}" has no BGP address (spec.bgp.ipv4Address / ipv6Address): it has no BGP sessions`);
 
   return {

@@ -57,7 +57,17 @@ export interface DesiredPeer {
   /** Hop limit: the ttlSecurity hop count, or 64 (BIRD's bare `multihop`). */
   multihop: number;
   nextHop: NextHopMode;
+  /** `source address` for the TCP connection: the node IP (sourceAddress UseNodeIP), or null. */
   sourceAddress: string | null;
+  /**
+   * The address on this node the peer connects to, for local workload peers:
+   * BGPConfiguration localWorkloadPeeringIPV4/IPV6 (null when unset, and for
+   * every other type). Felix puts it on the workload's cali interface; BIRD is
+   * passive with no source address and accepts the workload's connection on
+   * its listener (bindMode None: every address), so this is where the
+   * listener must accept it, not a bind address of an outbound connection.
+   */
+  localAddress: string | null;
   allowLocalAs: number | null;
   reachableBy: string | null;
   importFilters: FilterRef[];
@@ -66,6 +76,11 @@ export interface DesiredPeer {
   internal: boolean;
   /** The BGPPeer resource this session came from (null for mesh sessions). */
   fromBgpPeer: string | null;
+  /**
+   * For local workload peers, what the workload was found from:
+   * `WorkloadEndpoint <namespace>/<name>` or `endpoint-status <file>`; null otherwise.
+   */
+  workload: string | null;
 }
 
 export interface OriginatedPrefix {

@@ -1,11 +1,12 @@
 /**
  * The BGP sessions of one node (confd bgp_processor.go): the node-to-node
- * mesh, then global and node-specific peerings, each turned into a session
+ * mesh, then global and node-specific peerings (local workload peerings are
+ * in local-workloads.ts), each turned into a session
  * with Calico's options: ports, passwords, timers, TTL security, next hop,
  * route-reflector clients and the lexical passive rule.
  */
 import { ipForProtocolName, type Family, type IpAddress } from '../address.js';
-import type { SecretKeyRef } from '../resources/types.js';
+import type { BgpPeer, SecretKeyRef } from '../resources/types.js';
 import { roundSeconds } from '../values.js';
 import type { ClusterView, NodeView } from './cluster.js';
 import type { DesiredPeer, NextHopMode, PeerType } from './desired-state.js';
@@ -33,7 +34,7 @@ function secret(ctx: PeerContext, ref: SecretKeyRef | undefined, owner: string):
   return value;
 }
 
-function myAddress(me: NodeView, family: Family): IpAddress | undefined {
+export function myAddress(me: NodeView, family: Family): IpAddress | undefined {
   return (family === 'ipv4' ? me.ipv4 : me.ipv6)?.ip;
 }
 
@@ -75,16 +76,73 @@ export function meshPeers(ctx: PeerContext): DesiredPeer[] {
         multihop: DEFAULT_MULTIHOP,
         nextHop: 'auto',
         sourceAddress: mine.text,
+        localAddress: null,
         allowLocalAs: null,
         reachableBy: null,
         importFilters: [],
         exportFilters: [],
         internal: n.asNumber === ctx.asNumber,
         fromBgpPeer: null,
+        workload: null,
       });
     }
   }
   return out;
+}
+
+/** The session options a BGPPeer resource gives every peering it makes (confd buildPeerFromData). */
+export type BgpPeerOptions = Pick<
+  DesiredPeer,
+  | 'localAsNumber'
+  | 'internal'
+  | 'routeReflectorClient'
+  | 'clusterId'
+  | 'password'
+  | 'gracefulRestartTime'
+  | 'keepaliveTime'
+  | 'ttlSecurity'
+  | 'multihop'
+  | 'nextHop'
+  | 'allowLocalAs'
+  | 'importFilters'
+  | 'exportFilters'
+  | 'fromBgpPeer'
+>;
+
+/**
+ * Options from a BGPPeer for a peering with `peerAs` (whose route-reflector
+ * cluster is `peerClusterId`, '' for a non-Calico peer) in `family`.
+ */
+export function bgpPeerOptions(ctx: PeerContext, from: BgpPeer, family: Family, peerAs: number, peerClusterId: string): BgpPeerOptions {
+  const spec = from.spec;
+  const localAs = spec.localASNumber !== undefined && spec.localASNumber !== 0 ? spec.localASNumber : null;
+  const effectiveAs = localAs ?? ctx.asNumber;
+  const internal = peerAs === effectiveAs;
+  const ttl = spec.ttlSecurity ?? 0;
+
+  let nextHop: NextHopMode = 'auto';
+  if (spec.nextHopMode === 'Self') nextHop = 'self';
+  else if (spec.nextHopMode === 'Keep') nextHop = 'keep';
+  else if (spec.nextHopMode === undefined && spec.keepOriginalNextHop === true && !internal) nextHop = 'keep'; // legacy field, eBGP only
+
+  const myCluster = ctx.me.rrClusterId;
+  const rrClient = internal && myCluster !== undefined && peerClusterId !== myCluster;
+  return {
+    localAsNumber: localAs,
+    internal,
+    routeReflectorClient: rrClient,
+    clusterId: rrClient ? myCluster! : null,
+    password: secret(ctx, spec.password, `BGPPeer "${from.name}" spec.password`),
+    gracefulRestartTime: spec.maxRestartTime !== undefined ? roundSeconds(spec.maxRestartTime) : null,
+    keepaliveTime: spec.keepaliveTime !== undefined ? roundSeconds(spec.keepaliveTime) : null,
+    ttlSecurity: ttl > 0,
+    multihop: ttl > 0 ? ttl : DEFAULT_MULTIHOP,
+    nextHop,
+    allowLocalAs: spec.numAllowedLocalASNumbers !== undefined && spec.numAllowedLocalASNumbers > 0 ? spec.numAllowedLocalASNumbers : null,
+    importFilters: filtersForPeer(ctx.cluster.resources, spec.filters, 'import', family),
+    exportFilters: filtersForPeer(ctx.cluster.resources, spec.filters, 'export', family),
+    fromBgpPeer: from.name,
+  };
 }
 
 export function peeringToPeer(ctx: PeerContext, p: Peering): DesiredPeer | null {
@@ -94,18 +152,7 @@ export function peeringToPeer(ctx: PeerContext, p: Peering): DesiredPeer | null 
   const spec = p.from.spec;
   const type: PeerType = p.scope === 'global' ? 'global' : 'node';
   const prefix = type === 'global' ? 'Global' : 'Node';
-  const localAs = spec.localASNumber !== undefined && spec.localASNumber !== 0 ? spec.localASNumber : null;
-  const effectiveAs = localAs ?? ctx.asNumber;
-  const internal = p.asNumber === effectiveAs;
-  const ttl = spec.ttlSecurity ?? 0;
-
-  let nextHop: NextHopMode = 'auto';
-  if (spec.nextHopMode === 'Self') nextHop = 'self';
-  else if (spec.nextHopMode === 'Keep') nextHop = 'keep';
-  else if (spec.nextHopMode === undefined && spec.keepOriginalNextHop === true && !internal) nextHop = 'keep'; // legacy field, eBGP only
-
-  const myCluster = ctx.me.rrClusterId;
-  const rrClient = internal && myCluster !== undefined && p.rrClusterId !== myCluster;
+  const options = bgpPeerOptions(ctx, p.from, family, p.asNumber, p.rrClusterId);
 
   // The lexical passive rule covers global peerings to Calico nodes (mesh has its own).
   const passive = type === 'global' && p.calicoNode && lexicallyGreater(p.ip, mine);
@@ -115,31 +162,20 @@ export function peeringToPeer(ctx: PeerContext, p: Peering): DesiredPeer | null 
     address: p.ip.text,
     port: p.port,
     asNumber: p.asNumber,
-    localAsNumber: localAs,
     type,
     family,
     passive,
-    routeReflectorClient: rrClient,
-    clusterId: rrClient ? myCluster! : null,
-    password: secret(ctx, spec.password, `BGPPeer "${p.from.name}" spec.password`),
-    gracefulRestartTime: spec.maxRestartTime !== undefined ? roundSeconds(spec.maxRestartTime) : null,
-    keepaliveTime: spec.keepaliveTime !== undefined ? roundSeconds(spec.keepaliveTime) : null,
-    ttlSecurity: ttl > 0,
-    multihop: ttl > 0 ? ttl : DEFAULT_MULTIHOP,
-    nextHop,
     sourceAddress: (spec.sourceAddress ?? 'UseNodeIP') === 'UseNodeIP' ? mine.text : null,
-    allowLocalAs: spec.numAllowedLocalASNumbers !== undefined && spec.numAllowedLocalASNumbers > 0 ? spec.numAllowedLocalASNumbers : null,
+    localAddress: null,
     reachableBy: spec.reachableBy !== undefined && spec.reachableBy.family === family ? spec.reachableBy.text : null,
-    importFilters: filtersForPeer(ctx.cluster.resources, spec.filters, 'import', family),
-    exportFilters: filtersForPeer(ctx.cluster.resources, spec.filters, 'export', family),
-    internal,
-    fromBgpPeer: p.from.name,
+    ...options,
+    workload: null,
   };
 }
 
-/** Every session of the node, sorted by protocol name as confd sorts them. */
-export function peersForNode(ctx: PeerContext): DesiredPeer[] {
-  const peers = [...meshPeers(ctx)];
+/** Every session of the node (with the local workload sessions given), sorted by protocol name as confd sorts them. */
+export function peersForNode(ctx: PeerContext, localWorkloads: readonly DesiredPeer[] = []): DesiredPeer[] {
+  const peers = [...meshPeers(ctx), ...localWorkloads];
   for (const p of peeringsForNode(ctx.cluster, ctx.me.name)) {
     const peer = peeringToPeer(ctx, p);
     if (peer) peers.push(peer);

@@ -22,6 +22,8 @@ export interface PlanPeerJson {
   multihop: number;
   nextHop: 'self' | 'keep' | 'auto';
   sourceAddress: string | null;
+  /** Local workload peers: the node's localWorkloadPeeringIPV4/6 the workload connects to; null otherwise. */
+  localAddress: string | null;
   allowLocalAs: number | null;
   reachableBy: string | null;
   importFilters: FilterRef[];
@@ -64,6 +66,7 @@ export function toPlanJson(s: DesiredState): PlanJson {
       multihop: p.multihop,
       nextHop: p.nextHop,
       sourceAddress: p.sourceAddress,
+      localAddress: p.localAddress,
       allowLocalAs: p.allowLocalAs,
       reachableBy: p.reachableBy,
       importFilters: structuredClone(p.importFilters),

@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import {
   CalicoConfigError,
   computeDesiredState,
+  readEndpointStatusDir,
   loadResources,
   parseDatastoreUrl,
   toPlanJson,
@@ -21,6 +22,7 @@ export async function runPlan(args: string[]): Promise<number> {
       node: { type: 'string' },
       datastore: { type: 'string' },
       quiet: { type: 'boolean', default: false },
+      'endpoint-status-dir': { type: 'string' },
     },
   });
   const node = values.node ?? process.env['NODENAME'];
@@ -35,10 +37,14 @@ export async function runPlan(args: string[]): Promise<number> {
   }
   try {
     const resources = loadResources(text, path);
+    // Felix's endpoint-status files: the workloads local workload peering selects from.
+    const statusDir = values['endpoint-status-dir'];
+    const statuses = statusDir ? await readEndpointStatusDir(statusDir) : null;
+    if (statuses && !values.quiet) for (const w of statuses.warnings) console.error(`petrel: warning: ${w}`);
     const state = computeDesiredState(resources, node, {
       ...(process.env['CALICO_ROUTER_ID'] !== undefined ? { CALICO_ROUTER_ID: process.env['CALICO_ROUTER_ID'] } : {}),
       ...(process.env['CALICO_ADVERTISE_CLUSTER_IPS'] !== undefined ? { CALICO_ADVERTISE_CLUSTER_IPS: process.env['CALICO_ADVERTISE_CLUSTER_IPS'] } : {}),
-    });
+    }, statuses ? { endpointStatuses: statuses.statuses } : {});
     if (!values.quiet) for (const w of state.warnings) console.error(`petrel: warning: ${w}`);
     console.log(JSON.stringify(toPlanJson(state), null, 2));
     return 0;

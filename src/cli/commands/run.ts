@@ -5,6 +5,7 @@ import { daemonApiProvider } from '../../daemon/api-provider.js';
 import { Daemon } from '../../daemon/daemon.js';
 import { createLogger, type LogLevel } from '../../daemon/pino-logger.js';
 
+const DEFAULT_ENDPOINT_STATUS_DIR = '/var/run/calico/endpoint-status';
 const LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error', 'none'];
 
 /**
@@ -24,6 +25,7 @@ export async function runDaemon(args: string[]): Promise<number> {
       'api-socket': { type: 'string' },
       'log-level': { type: 'string', default: 'info' },
       'allow-loopback-next-hops': { type: 'boolean', default: false },
+      'endpoint-status-dir': { type: 'string' },
     },
   });
   const node = values.node ?? process.env.NODENAME;
@@ -48,6 +50,8 @@ export async function runDaemon(args: string[]): Promise<number> {
     ...(values.listen ? { listen: values.listen } : {}),
     ...(port !== undefined ? { port } : {}),
     allowLoopbackNextHop: values['allow-loopback-next-hops'],
+    // calico-node's Felix writes workload status here (local workload peering).
+    endpointStatusDir: values['endpoint-status-dir'] ?? DEFAULT_ENDPOINT_STATUS_DIR,
     env: { ...(process.env.CALICO_ROUTER_ID ? { CALICO_ROUTER_ID: process.env.CALICO_ROUTER_ID } : {}) },
     log,
   });
