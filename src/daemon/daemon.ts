@@ -147,6 +147,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
       neighbor.onEstablished(neg, localRoutesFor(this.state!, r.desired), originContextFor(this.state!, r.desired));
     });
     peer.on('update', (d) => neighbor.onUpdate(d));
+    peer.on('routeRefresh', (m) => neighbor.onRouteRefresh(m));
     peer.on('down', (_reason, graceful, restartTime) => {
       r.lastTransition = Date.now();
       neighbor.onDown(graceful, restartTime);

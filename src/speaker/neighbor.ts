@@ -9,6 +9,7 @@ import type { Nlri } from '../wire/nlri.js';
 import { encodeUpdate, endOfRib, endOfRibFamily, findAttribute, packWithdrawals } from '../wire/update-encode.js';
 import { routeKey, type RouteKey } from '../rib/route-key.js';
 import type { UpdateMessage } from '../wire/update-types.js';
+import { encodeRouteRefresh, RouteRefreshSubtype, type RouteRefreshMessage } from '../wire/route-refresh.js';
 import { encodeLocalRoutes, type LocalRoute, type OriginContext } from './originate.js';
 
 /** Where a neighbor's Adj-RIB-In changes go: the Loc-RIB, through the daemon. */
@@ -74,6 +75,27 @@ export class Neighbor {
       updatesOut: this.updatesOut,
       endOfRibReceived: [...this.eorReceived],
     };
+  }
+
+  /**
+   * The peer asked for our routes again (RFC 2918): resend the Adj-RIB-Out
+   * of that family, between BoRR and EoRR when enhanced route refresh was
+   * negotiated (RFC 7313 §4).
+   */
+  onRouteRefresh(m: RouteRefreshMessage): void {
+    const neg = this.negotiated;
+    if (!neg || m.subtype !== RouteRefreshSubtype.NORMAL) return;
+    const f = familyKey(m.afi, m.safi);
+    if (!neg.families.has(f) || !this.origin) return;
+    const routes = [...this.sent.values()].map((v) => v.route).filter((r) => familyKey(r.nlri.afi, 1) === f);
+    const messages: Uint8Array[] = [];
+    const rr = (subtype: number) => encodeRouteRefresh({ type: 'ROUTE_REFRESH', afi: m.afi, safi: m.safi, subtype });
+    if (neg.enhancedRouteRefresh) messages.push(rr(RouteRefreshSubtype.BORR));
+    messages.push(...encodeLocalRoutes(routes, this.origin, neg.send));
+    if (neg.enhancedRouteRefresh) messages.push(rr(RouteRefreshSubtype.EORR));
+    this.updatesOut += messages.length;
+    this.log.info({ family: f, routes: routes.length }, 'route refresh served');
+    this.session.sendRaw(messages);
   }
 
   /** Session up: settle stale routes, send the initial table and End-of-RIB per family. */
