@@ -11,6 +11,8 @@ import { CeaseSubcode, ErrorCode } from '../wire/notification-codes.js';
 import { localRoutesFor, originContextFor } from './local-routes.js';
 import { BGP_PORT, transportConfigFor } from './peer-config.js';
 import { RibFeed } from './rib-feed.js';
+import { Propagator } from './propagation.js';
+import { formatPrefix } from '../lib/prefix.js';
 
 export interface DaemonOptions {
   readonly node: string;
@@ -62,6 +64,9 @@ export interface DaemonEvents {
   peer: (name: string, event: 'changed' | 'added' | 'removed') => void;
 }
 
+/** Best-path changes propagated per event-loop tick, so keepalives are never starved. */
+const FLUSH_BATCH = 20_000;
+
 const cease = (subcode: number) => ({ type: 'NOTIFICATION' as const, code: ErrorCode.CEASE, subcode, data: new Uint8Array(0) });
 
 /**
@@ -78,6 +83,8 @@ export class Daemon extends EventEmitter<DaemonEvents> {
   private readonly log: Logger;
   /** The Loc-RIB and what feeds it. */
   readonly rib = new RibFeed();
+  private propagator: Propagator | null = null;
+  private flushScheduled = false;
 
   constructor(private readonly opts: DaemonOptions) {
     super();
@@ -102,6 +109,8 @@ export class Daemon extends EventEmitter<DaemonEvents> {
     this.state = state;
     await this.checkCapabilities(state);
     this.listener = this.makeListener(state);
+    this.propagator = new Propagator(state);
+    this.rib.onChange = () => this.scheduleFlush();
     this.rib.setOriginated(state);
     for (const p of state.peers) await this.addPeer(p);
     this.datastore.on('update', (u) => void this.apply(u).catch((e: unknown) => this.log.error({ err: String(e) }, 'applying a configuration change failed')));
@@ -144,7 +153,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
         localAs: r.desired.localAsNumber ?? this.state!.asNumber,
         allowLocalAs: r.desired.allowLocalAs ?? 0,
       });
-      neighbor.onEstablished(neg, localRoutesFor(this.state!, r.desired), originContextFor(this.state!, r.desired));
+      neighbor.onEstablished(neg, localRoutesFor(this.state!, r.desired), originContextFor(this.state!, r.desired), this.propagator!.dump(this.rib.rib, r, this.isClient));
     });
     peer.on('update', (d) => neighbor.onUpdate(d));
     peer.on('routeRefresh', (m) => neighbor.onRouteRefresh(m));
@@ -166,6 +175,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
     r.peer.stop(cease(subcode));
     r.neighbor.onDown(false, 0);
     this.rib.setIdentity(name, null);
+    this.propagator?.forget(name);
     r.neighbor.destroy();
     // Give the Cease a moment on the wire before the sockets go.
     setTimeout(() => r.peer.destroy(), 1000).unref();
@@ -174,13 +184,50 @@ export class Daemon extends EventEmitter<DaemonEvents> {
   /** Apply a datastore change: only what it affects. */
   async apply(u: DatastoreUpdate): Promise<void> {
     this.state = u.state;
+    this.propagator?.setState(u.state);
     this.rib.setOriginated(u.state);
     const disturbed = sessionsDisturbed(u.changes);
     this.log.info({ changes: u.changes.map((c) => c.kind), resets: disturbed }, 'configuration changed');
     for (const c of u.changes) await this.applyChange(c);
-    // Our own routes (blocks, export policy, communities, addresses) may differ for any peer.
+    // Our own routes (blocks, export policy, communities, addresses) and the
+    // learnt ones (export policy, reflection) may differ for any peer.
     for (const r of this.running.values()) {
-      if (r.neighbor.established) r.neighbor.updateLocalRoutes(localRoutesFor(u.state, r.desired), originContextFor(u.state, r.desired));
+      if (!r.neighbor.established) continue;
+      r.neighbor.updateLocalRoutes(localRoutesFor(u.state, r.desired), originContextFor(u.state, r.desired));
+      this.resync(r);
+    }
+  }
+
+  private readonly isClient = (peer: string): boolean => this.running.get(peer)?.desired.routeReflectorClient ?? false;
+
+  /** Re-derive every learnt path a peer should have, withdrawing what it should no longer. */
+  private resync(r: Running): void {
+    const want = this.propagator!.dump(this.rib.rib, r, this.isClient);
+    const keep = new Set(want.map((c) => `${c.nlri.afi}/${formatPrefix(c.nlri)}`));
+    const drop = r.neighbor
+      .advertisedLearnt()
+      .filter((x) => !keep.has(`${x.nlri.afi}/${formatPrefix(x.nlri)}`))
+      .map((x) => ({ nlri: x.nlri, attributes: null, mpNextHop: null }));
+    r.neighbor.advertiseLearnt([...drop, ...want]);
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => this.flush());
+  }
+
+  /** Propagate best-path changes to every established peer, a bounded batch per tick. */
+  private flush(): void {
+    this.flushScheduled = false;
+    const all = this.rib.takeChanges();
+    const batch = all.slice(0, FLUSH_BATCH);
+    for (const r of this.running.values()) {
+      if (r.neighbor.established) r.neighbor.advertiseLearnt(this.propagator!.changes(batch, r, this.isClient));
+    }
+    if (all.length > FLUSH_BATCH) {
+      this.rib.requeue(all.slice(FLUSH_BATCH));
+      this.scheduleFlush();
     }
   }
 

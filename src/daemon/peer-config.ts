@@ -15,6 +15,9 @@ export const BGP_PORT = 179;
 export function transportConfigFor(state: DesiredState, peer: DesiredPeer, hostname: string, allowLoopbackNextHop = false): PeerTransportConfig {
   const routerId = parseIpv4(state.routerId ?? '');
   if (routerId === null) throw new Error(`node ${state.node} has no IPv4 router id (set CALICO_ROUTER_ID or the node's IPv4 address)`);
+  // This node's cluster id, if it reflects: Calico puts it on its client peers.
+  const clusterText = state.peers.find((p) => p.routeReflectorClient && p.clusterId)?.clusterId;
+  const clusterId = clusterText ? parseIpv4(clusterText) : null;
   const session = defaultSessionConfig({
     localAs: peer.localAsNumber ?? state.asNumber,
     peerAs: peer.asNumber,
@@ -24,6 +27,7 @@ export function transportConfigFor(state: DesiredState, peer: DesiredPeer, hostn
     gracefulRestart: { restartTime: peer.gracefulRestartTime ?? 120, notification: true },
     hostname,
     allowLoopbackNextHop,
+    ...(clusterId !== null ? { clusterId } : {}),
     ...(peer.keepaliveTime !== null ? { keepaliveTime: peer.keepaliveTime } : {}),
   });
   return {

@@ -3,7 +3,7 @@ import { parseIpv4, parseIpv6, parsePrefix } from '../lib/prefix.js';
 import type { ReceivedRoute } from '../rib/adj-rib-in.js';
 import { AttrInterner, type AttrSet } from '../rib/attr-set.js';
 import type { Path, PathSource } from '../rib/decision.js';
-import { LocRib } from '../rib/loc-rib.js';
+import { LocRib, type BestChange } from '../rib/loc-rib.js';
 import { importVerdict, type ImportVerdict } from '../policy/import.js';
 import { findAttribute } from '../wire/update-encode.js';
 import { routeKey, type RouteKey } from '../rib/route-key.js';
@@ -44,6 +44,27 @@ export class RibFeed implements RouteSink {
   /** Routes of one UPDATE share their attribute array: intern it once. */
   private readonly interned = new WeakMap<readonly PathAttribute[], AttrSet>();
   private statics = new Map<RouteKey, Nlri>();
+  /** Best-path changes not yet propagated; `onChange` is told when the first arrives. */
+  private pending: BestChange[] = [];
+  onChange: (() => void) | null = null;
+
+  private note(c: BestChange | null): void {
+    if (!c) return;
+    this.pending.push(c);
+    if (this.pending.length === 1) this.onChange?.();
+  }
+
+  /** Put back changes a bounded flush did not get to. */
+  requeue(changes: readonly BestChange[]): void {
+    this.pending = [...changes, ...this.pending];
+  }
+
+  /** Take the changes collected since the last call. */
+  takeChanges(): BestChange[] {
+    const out = this.pending;
+    this.pending = [];
+    return out;
+  }
   /** Import verdicts per peer and attribute set: each set is judged once per peer. */
   private readonly verdicts = new Map<string, WeakMap<AttrSet, ImportVerdict>>();
   private readonly rejected = new Set<string>();
@@ -72,20 +93,20 @@ export class RibFeed implements RouteSink {
       if (!verdict) cache.set(attrs, (verdict = importVerdict(findAttribute(attrs.attributes, 'AS_PATH')?.segments ?? [], id)));
       if (!verdict.accept) {
         // Rejected on import: it stays in the Adj-RIB-In, and an earlier accepted version leaves the Loc-RIB.
-        this.rib.withdraw(r.nlri, `bgp:${neighbor}`, r.nlri.pathId);
+        this.note(this.rib.withdraw(r.nlri, `bgp:${neighbor}`, r.nlri.pathId));
         this.rejected.add(`${neighbor} ${routeKey(r.nlri)}`);
         continue;
       }
       this.rejected.delete(`${neighbor} ${routeKey(r.nlri)}`);
       const path: Path = { attrs, source, pathId: r.nlri.pathId, since: now, received: r };
-      this.rib.update(r.nlri, path);
+      this.note(this.rib.update(r.nlri, path));
     }
   }
 
   withdrawn(neighbor: string, nlri: readonly Nlri[]): void {
     for (const n of nlri) {
       this.rejected.delete(`${neighbor} ${routeKey(n)}`);
-      this.rib.withdraw(n, `bgp:${neighbor}`, n.pathId);
+      this.note(this.rib.withdraw(n, `bgp:${neighbor}`, n.pathId));
     }
   }
 
@@ -105,10 +126,10 @@ export class RibFeed implements RouteSink {
       const n = p.afi === 1 ? ipv4Nlri(p.addr, p.len) : ipv6Nlri(p.addr, p.len);
       wanted.set(routeKey(n), n);
     }
-    for (const [k, n] of this.statics) if (!wanted.has(k)) this.rib.withdraw(n, 'static:static1', 0);
+    for (const [k, n] of this.statics) if (!wanted.has(k)) this.note(this.rib.withdraw(n, 'static:static1', 0));
     const attrs = this.interner.intern(STATIC_ATTRS, null);
     for (const [k, n] of wanted) {
-      if (!this.statics.has(k)) this.rib.update(n, { attrs, source: { kind: 'static', name: 'static1' }, pathId: 0, since: Date.now() });
+      if (!this.statics.has(k)) this.note(this.rib.update(n, { attrs, source: { kind: 'static', name: 'static1' }, pathId: 0, since: Date.now() }));
     }
     this.statics = wanted;
   }

@@ -148,7 +148,7 @@ export function negotiate(c: SessionConfig, ours: OpenMessage, peer: OpenMessage
     peerGracefulRestart,
     peerLongLivedStaleTime: llgr && llgr.families.length > 0 ? Math.max(...llgr.families.map((f) => f.staleTime)) : null,
     peerHostname: fqdn ? fqdn.hostname : null,
-    receive: decodeContext({ fourOctetAs, addPath: addPathReceive, extendedMessage, ebgp, peerAs, routerId: c.routerId, allowLoopbackNextHop: c.allowLoopbackNextHop ?? false }),
+    receive: decodeContext({ fourOctetAs, addPath: addPathReceive, extendedMessage, ebgp, peerAs, routerId: c.routerId, allowLoopbackNextHop: c.allowLoopbackNextHop ?? false, ...(c.clusterId !== undefined ? { clusterId: c.clusterId } : {}) }),
     send: codecContext({ fourOctetAs, addPath: addPathSend, extendedMessage }),
   };
 }

@@ -49,6 +49,8 @@ export interface SessionConfig {
   readonly hostname?: string;
   /** Accept 127.0.0.0/8 next hops: only for labs, tests and benchmarks confined to loopback. */
   readonly allowLoopbackNextHop?: boolean;
+  /** Our cluster id when we are a route reflector: a CLUSTER_LIST holding it is a loop (RFC 4456 §8). */
+  readonly clusterId?: number;
 }
 
 export interface PeerGracefulRestart {

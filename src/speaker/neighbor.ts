@@ -6,7 +6,8 @@ import type { Negotiated } from '../session/types.js';
 import { familyKey, IPV4_UNICAST, type FamilyKey } from '../wire/constants.js';
 import type { Decoded } from '../wire/message.js';
 import type { Nlri } from '../wire/nlri.js';
-import { encodeUpdate, endOfRib, endOfRibFamily, findAttribute, packWithdrawals } from '../wire/update-encode.js';
+import { encodeUpdate, endOfRib, endOfRibFamily, findAttribute, packUpdates, packWithdrawals } from '../wire/update-encode.js';
+import type { PathAttribute } from '../wire/attributes/types.js';
 import { routeKey, type RouteKey } from '../rib/route-key.js';
 import type { UpdateMessage } from '../wire/update-types.js';
 import { encodeRouteRefresh, RouteRefreshSubtype, type RouteRefreshMessage } from '../wire/route-refresh.js';
@@ -50,6 +51,8 @@ export class Neighbor {
   private eorReceived = new Set<FamilyKey>();
   private staleTimer: unknown = null;
   private negotiated: Negotiated | null = null;
+  /** Adj-RIB-Out of learnt paths: the attribute array each prefix was last sent with. */
+  private learnt = new Map<RouteKey, { nlri: Nlri; attributes: readonly PathAttribute[]; mpNextHop: Uint8Array | null }>();
   /** Adj-RIB-Out of our own routes: what the peer was last told, by route key. */
   private sent = new Map<RouteKey, { route: LocalRoute; signature: string }>();
   private origin: OriginContext | null = null;
@@ -70,7 +73,7 @@ export class Neighbor {
     return {
       received: this.adjRibIn.size,
       stale: this.adjRibIn.stale,
-      advertised: this.advertised,
+      advertised: this.advertised + this.learnt.size,
       updatesIn: this.updatesIn,
       updatesOut: this.updatesOut,
       endOfRibReceived: [...this.eorReceived],
@@ -99,7 +102,7 @@ export class Neighbor {
   }
 
   /** Session up: settle stale routes, send the initial table and End-of-RIB per family. */
-  onEstablished(neg: Negotiated, table: readonly LocalRoute[], origin: OriginContext): void {
+  onEstablished(neg: Negotiated, table: readonly LocalRoute[], origin: OriginContext, learnt: readonly LearntChange[] = []): void {
     this.negotiated = neg;
     this.eorReceived = new Set();
     if (this.adjRibIn.stale > 0) {
@@ -117,11 +120,16 @@ export class Neighbor {
     const routes = table.filter((r) => neg.families.has(familyKey(r.nlri.afi, 1)));
     this.origin = origin;
     this.sent = new Map(routes.map((r) => [routeKey(r.nlri), { route: r, signature: signature(r) }]));
+    this.learnt = new Map();
     const messages = encodeLocalRoutes(routes, origin, neg.send);
-    for (const f of neg.families) messages.push(encodeUpdate(endOfRib({ afi: f >>> 8, safi: f & 0xff }), neg.send));
     this.advertised = routes.length;
     this.updatesOut += messages.length;
     this.session.sendRaw(messages);
+    // Learnt paths the propagation rules give this peer, then End-of-RIB (RFC 4724 §2).
+    this.advertiseLearnt(learnt);
+    const eor = [...neg.families].map((f) => encodeUpdate(endOfRib({ afi: f >>> 8, safi: f & 0xff }), neg.send));
+    this.updatesOut += eor.length;
+    this.session.sendRaw(eor);
   }
 
   /**
@@ -185,6 +193,7 @@ export class Neighbor {
   onDown(graceful: boolean, restartTime: number): Nlri[] {
     this.negotiated = null;
     this.sent = new Map();
+    this.learnt = new Map();
     this.advertised = 0;
     if (graceful && this.adjRibIn.size > 0) {
       const n = this.adjRibIn.markAllStale();
@@ -196,6 +205,54 @@ export class Neighbor {
     const gone = this.adjRibIn.clear();
     this.gone(gone);
     return gone;
+  }
+
+  /**
+   * Send learnt paths (or their withdrawal, with null attributes) as the
+   * propagation rules decided them. Only differences to what the peer was
+   * told go out; announcements sharing an attribute array share UPDATEs.
+   */
+  advertiseLearnt(changes: readonly LearntChange[]): void {
+    const neg = this.negotiated;
+    if (!neg) return;
+    const withdraw: Nlri[] = [];
+    const groups = new Map<readonly PathAttribute[], { nlri: Nlri[]; mpNextHop: Uint8Array | null }>();
+    for (const c of changes) {
+      if (!neg.families.has(familyKey(c.nlri.afi, 1))) continue;
+      const key = routeKey(c.nlri);
+      const old = this.learnt.get(key);
+      if (c.attributes === null) {
+        if (old) {
+          this.learnt.delete(key);
+          withdraw.push(c.nlri);
+        }
+        continue;
+      }
+      if (old && old.attributes === c.attributes && sameBytes(old.mpNextHop, c.mpNextHop)) continue;
+      this.learnt.set(key, { nlri: c.nlri, attributes: c.attributes, mpNextHop: c.mpNextHop });
+      let g = groups.get(c.attributes);
+      if (!g) groups.set(c.attributes, (g = { nlri: [], mpNextHop: c.mpNextHop }));
+      g.nlri.push(c.nlri);
+    }
+    const messages: Uint8Array[] = [];
+    for (const afi of [1, 2]) {
+      const w = withdraw.filter((n) => n.afi === afi);
+      if (w.length > 0) messages.push(...packWithdrawals(w, neg.send, { afi, safi: 1 }));
+    }
+    for (const [attributes, g] of groups) {
+      const v4 = g.nlri.filter((n) => n.afi === 1);
+      const v6 = g.nlri.filter((n) => n.afi === 2);
+      if (v4.length > 0) messages.push(...packUpdates(attributes, v4, neg.send));
+      if (v6.length > 0 && g.mpNextHop) messages.push(...packUpdates(attributes, v6, neg.send, { afi: 2, safi: 1, nextHop: g.mpNextHop }));
+    }
+    if (messages.length === 0) return;
+    this.updatesOut += messages.length;
+    this.session.sendRaw(messages);
+  }
+
+  /** Learnt paths as this peer was told them. */
+  advertisedLearnt(): { nlri: Nlri; attributes: readonly PathAttribute[] }[] {
+    return [...this.learnt.values()];
   }
 
   /** Our routes as this peer was told them, with the attributes' origin context. */
@@ -225,6 +282,21 @@ export class Neighbor {
   destroy(): void {
     this.disarmStaleTimer();
   }
+}
+
+/** One learnt prefix for a neighbor: its attributes as exported, or null to withdraw. */
+export interface LearntChange {
+  readonly nlri: Nlri;
+  readonly attributes: readonly PathAttribute[] | null;
+  /** The IPv6 next hop for MP_REACH_NLRI. */
+  readonly mpNextHop: Uint8Array | null;
+}
+
+function sameBytes(a: Uint8Array | null, b: Uint8Array | null): boolean {
+  if (a === b) return true;
+  if (!a || !b || a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** What distinguishes two advertisements of one prefix. */
