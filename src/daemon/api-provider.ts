@@ -22,6 +22,13 @@ function negotiatedInfo(n: Negotiated | null): NegotiatedInfo | null {
   return { peerRouterId: formatIpv4(n.peerRouterId), holdTime: n.holdTime, keepaliveTime: n.keepaliveTime, families: [...n.families].map(fam), capabilities: caps };
 }
 
+function counts(m: ReadonlyMap<string, number>): { code: number; subcode: number; count: number }[] {
+  return [...m].map(([k, count]) => {
+    const [code, subcode] = k.split('/').map(Number) as [number, number];
+    return { code, subcode, count };
+  });
+}
+
 function peerInfo(p: PeerStatus, rejected: number): PeerInfo {
   return {
     name: p.name,
@@ -43,6 +50,8 @@ function peerInfo(p: PeerStatus, rejected: number): PeerInfo {
       prefixesStale: p.stats.stale,
       updatesIn: p.stats.updatesIn,
       updatesOut: p.stats.updatesOut,
+      notificationsIn: counts(p.notifications.in),
+      notificationsOut: counts(p.notifications.out),
     },
     holdTime: p.holdTime,
     keepaliveTime: p.keepaliveTime,

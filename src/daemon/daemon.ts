@@ -47,6 +47,8 @@ export interface PeerStatus {
   readonly passive: boolean;
   readonly localAs: number;
   readonly negotiated: Negotiated | null;
+  /** NOTIFICATIONs received and sent, by "code/subcode". */
+  readonly notifications: { readonly in: ReadonlyMap<string, number>; readonly out: ReadonlyMap<string, number> };
   readonly holdTime: number;
   readonly keepaliveTime: number;
 }
@@ -280,6 +282,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
         passive: r.desired.passive,
         localAs: r.desired.localAsNumber ?? this.state!.asNumber,
         negotiated: r.peer.negotiated,
+        notifications: r.peer.notificationCounts(),
         holdTime: r.peer.config.session.holdTime,
         keepaliveTime: r.peer.config.session.keepaliveTime ?? Math.floor(r.peer.config.session.holdTime / 3),
       }))

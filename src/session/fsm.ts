@@ -118,12 +118,16 @@ function fail(st: Step, reason: DownReason, notify: NotificationMessage | null, 
 
 /** Send a NOTIFICATION for a protocol error and go Idle. */
 function protocolError(st: Step, n: NotificationMessage, why: string): void {
-  fail(st, { kind: 'notification-sent', code: n.code, subcode: n.subcode, text: `${notificationName(n.code, n.subcode)}: ${why}` }, n, true);
+  const name = notificationName(n.code, n.subcode);
+  fail(st, { kind: 'notification-sent', code: n.code, subcode: n.subcode, text: why ? `${name}: ${why}` : name }, n, true);
 }
 
+const MESSAGE_TYPE: Record<string, number> = { OPEN: 1, UPDATE: 2, NOTIFICATION: 3, KEEPALIVE: 4, ROUTE_REFRESH: 5 };
+
+/** RFC 6608 §4: the data is one octet, the type of the unexpected message. */
 function fsmError(st: Step, what: string): void {
   const sub = st.s.state === 'OpenSent' ? FsmSubcode.UNEXPECTED_MESSAGE_IN_OPENSENT : st.s.state === 'OpenConfirm' ? FsmSubcode.UNEXPECTED_MESSAGE_IN_OPENCONFIRM : FsmSubcode.UNEXPECTED_MESSAGE_IN_ESTABLISHED;
-  protocolError(st, notification(ErrorCode.FSM, sub), `${what} in ${st.s.state}`);
+  protocolError(st, notification(ErrorCode.FSM, sub, Uint8Array.of(MESSAGE_TYPE[what] ?? 0)), `${what} in ${st.s.state}`);
 }
 
 /** RFC 8538 §5: the Cease reasons that must also clear the peer's routes. */
@@ -196,7 +200,7 @@ export function step(session: Session, input: SessionInput): StepResult {
 
     case 'ReceiveError':
       if (s === 'Idle' || s === 'Connect' || s === 'Active') return st.result();
-      protocolError(st, notification(input.error.code, input.error.subcode, input.error.data), input.error.message);
+      protocolError(st, notification(input.error.code, input.error.subcode, input.error.data), input.error.detail);
       return st.result();
 
     case 'SendBlocked':
@@ -300,7 +304,7 @@ function onMessage(st: Step, decoded: Decoded): StepResult {
         st.to('OpenConfirm');
       } catch (e) {
         if (!(e instanceof BgpError)) throw e;
-        protocolError(st, notification(e.code, e.subcode, e.data), e.message);
+        protocolError(st, notification(e.code, e.subcode, e.data), e.detail);
       }
       break;
     }

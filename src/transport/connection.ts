@@ -29,6 +29,11 @@ export interface Dialer {
 }
 
 const EMPTY_BYTES = new Uint8Array(0);
+
+function count(m: Map<string, number>, code: number, subcode: number): void {
+  const k = `${code}/${subcode}`;
+  m.set(k, (m.get(k) ?? 0) + 1);
+}
 const INITIAL_DECODE: DecodeContext = decodeContext({ ...INITIAL_CONTEXT });
 /** Bytes we let queue in the socket before telling the speaker to wait (back-pressure). */
 const HIGH_WATER = 256 * 1024;
@@ -52,6 +57,9 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   private outboxHead = 0;
   /** Who opened the current TCP connection: decides collisions (RFC 4271 §6.8). */
   initiator: 'local' | 'remote' | null = null;
+  /** NOTIFICATIONs by "code/subcode", in each direction, over the connection's life. */
+  readonly notificationsIn = new Map<string, number>();
+  readonly notificationsOut = new Map<string, number>();
   /** The peer's OPEN on this connection, once received. */
   peerOpen: OpenMessage | null = null;
 
@@ -166,6 +174,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
         this.connect();
         break;
       case 'Send':
+        if (o.message.type === 'NOTIFICATION') count(this.notificationsOut, o.message.code, o.message.subcode);
         this.write(encodeMessage(o.message, this.sendContext()));
         break;
       case 'Disconnect':
@@ -287,6 +296,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
         this.input({ type: 'ReceiveError', error: e });
         return;
       }
+      if (decoded.message.type === 'NOTIFICATION') count(this.notificationsIn, decoded.message.code, decoded.message.subcode);
       if (decoded.problems.length > 0) {
         this.log.warn({ action: decoded.action, problems: decoded.problems.map((p) => p.reason) }, 'UPDATE with malformed attributes (RFC 7606)');
       }

@@ -1,7 +1,7 @@
 import net from 'node:net';
 import type { Logger } from '../lib/logger.js';
 import { canonicalAddress, isIpv6 } from './address.js';
-import { fdOf, setMd5Key, setMinTtl } from './sockopt.js';
+import { fdOf, saveSyn, savedSynTtl, setMd5Key, setMinTtl, setTtl } from './sockopt.js';
 
 export interface PeerAcceptOptions {
   /** RFC 2385 key; the kernel then drops unsigned or wrongly signed SYNs from this peer. */
@@ -23,6 +23,8 @@ export class Listener {
   private readonly servers = new Map<4 | 6, net.Server>();
   private readonly peers = new Map<string, Registration>();
   private readonly rejected = new Map<string, number>();
+  /** Families whose listener is prepared for GTSM peers. */
+  private readonly gtsm = new Set<4 | 6>();
 
   constructor(
     private readonly port: number,
@@ -43,6 +45,14 @@ export class Listener {
     const server = await this.serverFor(family);
     const previous = this.peers.get(key);
     if (options.md5Key || previous?.md5Key) setMd5Key(fdOf(server), key, options.md5Key ?? null);
+    if (options.minTtl !== undefined && !this.gtsm.has(family)) {
+      // RFC 5082: our SYN-ACK leaves with the listening socket's TTL, so it must
+      // already be 255; and the SYN is kept so its TTL can be checked on accept.
+      const fd = fdOf(server);
+      setTtl(fd, family === 6, 255);
+      saveSyn(fd);
+      this.gtsm.add(family);
+    }
     this.peers.set(key, { ...options, onAccept });
   }
 
@@ -87,7 +97,15 @@ export class Listener {
     }
     if (reg.minTtl !== undefined) {
       try {
-        setMinTtl(fdOf(socket), isIpv6(from), reg.minTtl);
+        const fd = fdOf(socket);
+        // The connection is judged by its SYN; IP_MINTTL then guards every later segment.
+        const ttl = savedSynTtl(fd);
+        if (ttl === null || ttl < reg.minTtl) {
+          this.log.warn({ from, ttl, minTtl: reg.minTtl }, 'connection refused by TTL security (GTSM)');
+          socket.destroy();
+          return;
+        }
+        setMinTtl(fd, isIpv6(from), reg.minTtl);
       } catch (e) {
         this.log.error({ from, err: (e as Error).message }, 'cannot apply TTL security; connection closed');
         socket.destroy();

@@ -22,6 +22,7 @@ export interface PeerTransportConfig {
   readonly session: SessionConfig;
 }
 
+const REJECTED = { type: 'NOTIFICATION', code: ErrorCode.CEASE, subcode: CeaseSubcode.CONNECTION_REJECTED, data: new Uint8Array(0) } as const;
 const COLLISION = { type: 'NOTIFICATION', code: ErrorCode.CEASE, subcode: CeaseSubcode.CONNECTION_COLLISION_RESOLUTION, data: new Uint8Array(0) } as const;
 
 /**
@@ -34,6 +35,9 @@ export class Peer extends EventEmitter<ConnectionEvents> {
   private primary: Connection;
   private candidate: Connection | null = null;
   private started = false;
+  /** Connections replaced (collisions, passive winners) whose counts still belong to the peer. */
+  private retired: Connection[] = [];
+  private readonly retiredCounts = { in: new Map<string, number>(), out: new Map<string, number>() };
   /** Our listener registration's handler: identifies it, so a replacement peer's is never removed. */
   private readonly acceptHandler = (socket: net.Socket) => this.onAccept(socket);
 
@@ -54,6 +58,22 @@ export class Peer extends EventEmitter<ConnectionEvents> {
   }
   get negotiated(): Negotiated | null {
     return this.primary.negotiated;
+  }
+
+  /** NOTIFICATION counts over this peer's life, whatever connection carried them. */
+  notificationCounts(): { in: Map<string, number>; out: Map<string, number> } {
+    const add = (into: Map<string, number>, from: ReadonlyMap<string, number>) => {
+      for (const [k, v] of from) into.set(k, (into.get(k) ?? 0) + v);
+    };
+    for (const c of this.retired) {
+      add(this.retiredCounts.in, c.notificationsIn);
+      add(this.retiredCounts.out, c.notificationsOut);
+    }
+    this.retired = [];
+    const out = { in: new Map(this.retiredCounts.in), out: new Map(this.retiredCounts.out) };
+    add(out.in, this.primary.notificationsIn);
+    add(out.out, this.primary.notificationsOut);
+    return out;
   }
 
   async start(): Promise<void> {
@@ -134,6 +154,7 @@ export class Peer extends EventEmitter<ConnectionEvents> {
       // A collision winner was made passive; once it fails, the peer gets a normal connection back.
       if (to === 'Idle' && c === this.primary && c.config !== this.config.session && this.started) {
         c.destroy();
+        this.retired.push(c);
         this.primary = this.makeConnection(this.config.session);
         this.primary.start();
       }
@@ -172,7 +193,9 @@ export class Peer extends EventEmitter<ConnectionEvents> {
       return;
     }
     // RFC 4271 §6.8: an Established session wins against a new connection.
-    socket.end(encodeNotification(COLLISION));
+    // Otherwise (Idle after an error, or a collision already being resolved)
+    // the connection is refused (RFC 4486 Cease / Connection Rejected).
+    socket.end(encodeNotification(s === 'Established' ? COLLISION : REJECTED));
     setTimeout(() => socket.destroy(), 1000).unref();
   }
 
@@ -197,6 +220,7 @@ export class Peer extends EventEmitter<ConnectionEvents> {
     // We may be inside the loser's own input loop: its Stop is queued behind the
     // current step, so it is torn down only after the Cease has been written.
     loser.stop(COLLISION);
+    this.retired.push(loser);
     setImmediate(() => loser.destroy());
   }
 }

@@ -21,6 +21,8 @@ const IP_MINTTL = 21;
 const IPV6_UNICAST_HOPS = 16;
 const IPV6_MINHOPCOUNT = 73;
 const TCP_MD5SIG = 14;
+const TCP_SAVE_SYN = 27;
+const TCP_SAVED_SYN = 28;
 /** sizeof(struct tcp_md5sig): sockaddr_storage, flags, prefixlen, keylen, ifindex, key[80]. */
 const MD5SIG_SIZE = 216;
 export const MD5_MAX_KEY_LENGTH = 80;
@@ -28,6 +30,7 @@ export const MD5_MAX_KEY_LENGTH = 80;
 interface Libc {
   socket(domain: number, type: number, protocol: number): number;
   setsockopt(fd: number, level: number, name: number, value: Buffer, len: number): number;
+  getsockopt(fd: number, level: number, name: number, value: Buffer, len: Buffer): number;
   bind(fd: number, addr: Buffer, len: number): number;
   close(fd: number): number;
   errno(): number;
@@ -49,6 +52,7 @@ function load(): Libc {
     const l: Libc = {
       socket: lib.func('int socket(int, int, int)'),
       setsockopt: lib.func('int setsockopt(int, int, int, const void *, uint32_t)'),
+      getsockopt: lib.func('int getsockopt(int, int, int, _Out_ void *, _Inout_ uint32_t *)'),
       bind: lib.func('int bind(int, const void *, uint32_t)'),
       close: lib.func('int close(int)'),
       errno: () => koffi.decode(errnoLocation(), 'int') as number,
@@ -129,6 +133,32 @@ export function setTtl(fd: number, ipv6: boolean, ttl: number): void {
 export function setMinTtl(fd: number, ipv6: boolean, minTtl: number): void {
   if (ipv6) setInt(fd, IPPROTO_IPV6, IPV6_MINHOPCOUNT, minTtl, 'IPV6_MINHOPCOUNT');
   else setInt(fd, IPPROTO_IP, IP_MINTTL, minTtl, 'IP_MINTTL');
+}
+
+/**
+ * Keep each incoming SYN on a listening socket (TCP_SAVE_SYN), so the TTL it
+ * arrived with can be checked once the connection is accepted: GTSM must
+ * judge the connection, not only the segments after the accept.
+ */
+export function saveSyn(fd: number): void {
+  setInt(fd, IPPROTO_TCP, TCP_SAVE_SYN, 1, 'TCP_SAVE_SYN');
+}
+
+/** The TTL (IPv4) or hop limit (IPv6) of the SYN that opened an accepted connection; null if none was saved. */
+export function savedSynTtl(fd: number): number | null {
+  const l = load();
+  const buf = Buffer.alloc(512);
+  const len = Buffer.alloc(4);
+  len.writeUInt32LE(buf.length, 0);
+  if (endianness() === 'BE') len.writeUInt32BE(buf.length, 0);
+  if (l.getsockopt(fd, IPPROTO_TCP, TCP_SAVED_SYN, buf, len) !== 0) return null;
+  const n = endianness() === 'LE' ? len.readUInt32LE(0) : len.readUInt32BE(0);
+  if (n < 20) return null;
+  const version = buf[0]! >>> 4;
+  // IPv4: TTL at octet 8; IPv6: hop limit at octet 7.
+  if (version === 4) return buf[8]!;
+  if (version === 6 && n >= 40) return buf[7]!;
+  return null;
 }
 
 export interface OutboundOptions {

@@ -9,6 +9,8 @@ export class BgpError extends Error {
   readonly code: number;
   readonly subcode: number;
   readonly data: Uint8Array;
+  /** What exactly was wrong, without the NOTIFICATION's name (which `message` starts with). */
+  readonly detail: string;
 
   constructor(code: number, subcode: number, data: Uint8Array = new Uint8Array(0), detail?: string) {
     const name = notificationName(code, subcode);
@@ -17,6 +19,7 @@ export class BgpError extends Error {
     this.code = code;
     this.subcode = subcode;
     this.data = data;
+    this.detail = detail ?? '';
   }
 
   override toString(): string {

@@ -139,11 +139,18 @@ describe('session: RFC 4271 FSM', () => {
     assert.equal(up.s.idleHoldMs, 5000);
   });
 
-  it('answers unexpected messages with RFC 6608 subcodes', () => {
+  it('answers unexpected messages with RFC 6608 subcodes, the message type as data', () => {
     const update: BgpMessage = { type: 'UPDATE', withdrawn: [], attributes: [], nlri: [] };
-    assert.deepEqual(notifications(run(createSession(config()), [...TO_OPENSENT, recv(update)]).out), ['5/1']);
-    assert.deepEqual(notifications(run(createSession(config()), [...TO_OPENSENT, recv(peerOpen()), recv(update)]).out), ['5/2']);
-    assert.deepEqual(notifications(run(createSession(config()), [...TO_ESTABLISHED, recv(peerOpen())]).out), ['5/3']);
+    const data = (out: SessionOutput[]) => sent(out).flatMap((m) => (m.type === 'NOTIFICATION' ? [[m.code, m.subcode, ...m.data]] : []));
+    assert.deepEqual(data(run(createSession(config()), [...TO_OPENSENT, recv(update)]).out), [[5, 1, 2]]);
+    assert.deepEqual(data(run(createSession(config()), [...TO_OPENSENT, recv(peerOpen()), recv(update)]).out), [[5, 2, 2]]);
+    assert.deepEqual(data(run(createSession(config()), [...TO_ESTABLISHED, recv(peerOpen())]).out), [[5, 3, 1]]);
+  });
+
+  it('says what went wrong once: the NOTIFICATION name, then the detail', () => {
+    const err = new BgpError(3, 2, Uint8Array.of(0x40, 0x7f, 1, 0), 'unrecognized well-known attribute 127');
+    const r = run(createSession(config()), [...TO_ESTABLISHED, { type: 'ReceiveError', error: err }]);
+    assert.equal(r.s.lastError, 'UPDATE Message Error / Unrecognized Well-known Attribute: unrecognized well-known attribute 127');
   });
 
   it('never answers a NOTIFICATION with a NOTIFICATION', () => {
