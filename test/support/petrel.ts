@@ -16,10 +16,9 @@ import { stringify } from 'yaml';
 import { connectApi, type ApiClient } from '../../src/api/client.js';
 import type { Family, PathInfo, PeerInfo, SessionState, StatusInfo, Table } from '../../src/api/provider.js';
 import { addAddrs, createLan, createNs, exec, nextSubnet, run, socketPath, spawn, testDir, waitFor, type Daemon } from './netns.js';
-import { canonicalIp, canonicalPrefix, finishPeer, type NeighborOptions, type Peer, type PeerKind, type PeerOptions } from './peers/common.js';
+import { canonicalIp, canonicalPrefix, type NeighborOptions, type Peer, type PeerKind, type PeerOptions } from './peers/common.js';
 import { startBird1 } from './peers/bird1.js';
-import { bird2Config, startBird2 } from './peers/bird2.js';
-import { birdc, parseBirdProtocols, parseBirdRoutes } from './peers/birdcli.js';
+import { startBird2 } from './peers/bird2.js';
 import { startExabgp } from './peers/exabgp.js';
 import { startFrr } from './peers/frr.js';
 import { startGobgp } from './peers/gobgp.js';
@@ -463,42 +462,6 @@ export function grGonePrefix(kind: InteropKind): string {
   return `10.${100 + KIND_INDEX[kind]}.200.0/24`;
 }
 
-/**
- * BIRD 2 started with `-R` (graceful restart recovery), as calico-node
- * starts BIRD: its OPEN carries the Restart flag and the Forwarding flag per
- * family, so its peers keep its routes as stale until its End-of-RIB. The
- * harness launcher has no such switch; this one reuses its config, CLI
- * client and parsers.
- */
-export async function startBird2Recovering(opts: PeerOptions & { ns: string }): Promise<Peer> {
-  const name = opts.name ?? 'bird2-recovering';
-  const dir = opts.dir ?? testDir(`${opts.ns}-${name}`);
-  const conf = join(dir, `${name}.conf`);
-  const sock = socketPath(`${name}.ctl`);
-  writeFileSync(conf, bird2Config(opts, opts.routes ?? []));
-  const daemon = spawn(opts.ns, '/usr/sbin/bird', ['-R', '-f', '-c', conf, '-s', sock, '-P', join(dir, `${name}.pid`)], { name, logDir: dir });
-  const cli = (command: string): Promise<string> => birdc('/usr/sbin/birdc', sock, command);
-  await waitFor(`${name} control socket`, 10_000, async () => {
-    if (!daemon.alive) throw new Error(`${name} exited:\n${daemon.log()}`);
-    return (await cli('show status')).includes('Daemon is up') ? true : undefined;
-  }, 100);
-  const fixed = async (): Promise<void> => {
-    throw new Error(`${name}: routes are fixed at start`);
-  };
-  return finishPeer({
-    kind: 'bird2',
-    ns: opts.ns,
-    options: opts,
-    dir,
-    daemons: [daemon],
-    cli,
-    sessions: async () => parseBirdProtocols(await cli('show protocols all')),
-    routes: async (family) => parseBirdRoutes(await cli(`show route all table master${family === 'ipv4' ? 4 : 6}`), ['d_direct']),
-    announce: fixed,
-    withdraw: fixed,
-  });
-}
-
 export interface InteropSession {
   readonly kind: InteropKind;
   readonly key: ScenarioKey;
@@ -581,7 +544,7 @@ export function useInteropLab(
       routes: key === 'gr' && gen === 1 ? [{ prefix }, { prefix: grGonePrefix(kind) }] : [{ prefix }],
     };
     if (recovery && kind !== 'bird2') throw new Error(`${kind}: no graceful restart recovery start in this lab`);
-    const peer = await (recovery ? startBird2Recovering(opts) : startAny(kind, opts));
+    const peer = await (recovery ? startBird2({ ...opts, recover: true }) : startAny(kind, opts));
     if (!dirs.has(k)) dirs.set(k, peer.dir);
     return peer;
   };

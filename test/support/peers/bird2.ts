@@ -75,7 +75,8 @@ export function bird2Config(opts: PeerOptions, routes: readonly RouteSpec[]): st
   return l.join('\n') + '\n';
 }
 
-export async function startBird2(opts: PeerOptions & { ns: string }): Promise<Peer> {
+/** `recover`: start with -R, as a graceful restart recovery (BIRD keeps forwarding state and sets the R and F bits). */
+export async function startBird2(opts: PeerOptions & { ns: string; recover?: boolean }): Promise<Peer> {
   requireExecutable(BIRD, HINT);
   requireExecutable(BIRDC, HINT);
   const name = opts.name ?? 'bird2';
@@ -84,7 +85,7 @@ export async function startBird2(opts: PeerOptions & { ns: string }): Promise<Pe
   const sock = socketPath(`${name}.ctl`);
   const routes = [...(opts.routes ?? [])];
   writeFileSync(conf, bird2Config(opts, routes));
-  const daemon = spawn(opts.ns, BIRD, ['-f', '-c', conf, '-s', sock, '-P', join(dir, `${name}.pid`)], { name, logDir: dir });
+  const daemon = spawn(opts.ns, BIRD, [...(opts.recover ? ['-R'] : []), '-f', '-c', conf, '-s', sock, '-P', join(dir, `${name}.pid`)], { name, logDir: dir });
   const cli = (command: string): Promise<string> => birdc(BIRDC, sock, command);
   await waitFor(`${name} control socket`, 10_000, async () => {
     if (!daemon.alive) throw new Error(`${name} exited:\n${daemon.log()}`);
