@@ -17,11 +17,8 @@ import { connectApi, type ApiClient } from '../../src/api/client.js';
 import type { Family, PathInfo, PeerInfo, SessionState, StatusInfo, Table } from '../../src/api/provider.js';
 import { addAddrs, createLan, createNs, exec, nextSubnet, run, socketPath, spawn, testDir, waitFor, type Daemon } from './netns.js';
 import { canonicalIp, canonicalPrefix, type NeighborOptions, type Peer, type PeerKind, type PeerOptions } from './peers/common.js';
-import { startBird1 } from './peers/bird1.js';
 import { startBird2 } from './peers/bird2.js';
-import { startExabgp } from './peers/exabgp.js';
-import { startFrr } from './peers/frr.js';
-import { startGobgp } from './peers/gobgp.js';
+import { startPeer } from './peers/index.js';
 
 /** The repository root (this file is test/support/petrel.ts). */
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -544,7 +541,7 @@ export function useInteropLab(
       routes: key === 'gr' && gen === 1 ? [{ prefix }, { prefix: grGonePrefix(kind) }] : [{ prefix }],
     };
     if (recovery && kind !== 'bird2') throw new Error(`${kind}: no graceful restart recovery start in this lab`);
-    const peer = await (recovery ? startBird2({ ...opts, recover: true }) : startAny(kind, opts));
+    const peer = await (recovery ? startBird2({ ...opts, recover: true }) : startPeer(kind, opts));
     if (!dirs.has(k)) dirs.set(k, peer.dir);
     return peer;
   };
@@ -659,20 +656,6 @@ export function useInteropLab(
   };
 }
 
-function startAny(kind: InteropKind, opts: PeerOptions & { ns: string }): Promise<Peer> {
-  switch (kind) {
-    case 'bird2':
-      return startBird2(opts);
-    case 'bird1':
-      return startBird1(opts);
-    case 'frr':
-      return startFrr(opts);
-    case 'gobgp':
-      return startGobgp(opts);
-    case 'exabgp':
-      return startExabgp(opts);
-  }
-}
 
 // ------------------------------------------------------------------ the matrix's tests
 
