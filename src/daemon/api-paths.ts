@@ -9,32 +9,43 @@ import { formatExtendedCommunity } from '../wire/attributes/extended-communities
 import { formatCommunity } from '../wire/constants.js';
 import { mpNextHopText } from '../wire/format.js';
 import { findAttribute } from '../wire/update-encode.js';
+import type { PathAttribute } from '../wire/attributes/types.js';
 
 const SEGMENT: Record<number, AsPathSegment['type']> = { 1: 'set', 2: 'sequence', 3: 'confedSequence', 4: 'confedSet' };
 const ORIGIN = ['igp', 'egp', 'incomplete'] as const;
 
-/** A received path as the API shows it. */
-export function receivedPath(r: ReceivedRoute, peer: string, peerAddress: string, since: number): PathInfo {
-  const a = r.attributes;
+type AttributeFields = Pick<
+  PathInfo,
+  'nextHops' | 'asPath' | 'origin' | 'med' | 'localPref' | 'communities' | 'largeCommunities' | 'extendedCommunities' | 'originatorId' | 'clusterList'
+>;
+
+/** A BGP path's attributes as the API shows them. */
+function attributeFields(a: readonly PathAttribute[], mpNextHop: Uint8Array | null): AttributeFields {
   const nh = findAttribute(a, 'NEXT_HOP');
   const med = findAttribute(a, 'MULTI_EXIT_DISC');
   const lp = findAttribute(a, 'LOCAL_PREF');
   const orig = findAttribute(a, 'ORIGINATOR_ID');
-  const large = findAttribute(a, 'LARGE_COMMUNITY')?.communities ?? [];
   return {
-    family: r.nlri.afi === 1 ? 'ipv4' : 'ipv6',
-    prefix: formatPrefix(r.nlri),
-    pathId: r.nlri.pathId,
-    nextHops: r.mpNextHop ? mpNextHopText(r.mpNextHop) : nh ? [formatIpv4(nh.nextHop)] : [],
+    nextHops: mpNextHop ? mpNextHopText(mpNextHop) : nh ? [formatIpv4(nh.nextHop)] : [],
     asPath: (findAttribute(a, 'AS_PATH')?.segments ?? []).map((s) => ({ type: SEGMENT[s.type]!, numbers: [...s.asns] })),
     origin: ORIGIN[findAttribute(a, 'ORIGIN')?.origin ?? 2],
     ...(med ? { med: med.med } : {}),
     ...(lp ? { localPref: lp.localPref } : {}),
     communities: (findAttribute(a, 'COMMUNITIES')?.communities ?? []).map(formatCommunity),
-    largeCommunities: large.map((c): ApiLargeCommunity => ({ ...c })),
+    largeCommunities: (findAttribute(a, 'LARGE_COMMUNITY')?.communities ?? []).map((c): ApiLargeCommunity => ({ ...c })),
     extendedCommunities: (findAttribute(a, 'EXTENDED_COMMUNITIES')?.communities ?? []).map(formatExtendedCommunity),
     ...(orig ? { originatorId: formatIpv4(orig.originatorId) } : {}),
     clusterList: (findAttribute(a, 'CLUSTER_LIST')?.clusterList ?? []).map(formatIpv4),
+  };
+}
+
+/** A received path as the API shows it. */
+export function receivedPath(r: ReceivedRoute, peer: string, peerAddress: string, since: number): PathInfo {
+  return {
+    family: r.nlri.afi === 1 ? 'ipv4' : 'ipv6',
+    prefix: formatPrefix(r.nlri),
+    pathId: r.nlri.pathId,
+    ...attributeFields(r.attributes, r.mpNextHop),
     // The Adj-RIB-In is before the decision process: no path in it is "best".
     best: false,
     stale: r.stale,
@@ -86,21 +97,9 @@ export function locPath(prefix: Nlri, r: RankedPath): PathInfo {
     // The node's own blocks: BIRD's `route <block> blackhole` in protocol static.
     return { ...base, nextHops: [], asPath: [], origin: 'igp', communities: [], largeCommunities: [], extendedCommunities: [], clusterList: [], source: p.source.name };
   }
-  const attrs = a.attributes;
-  const med = findAttribute(attrs, 'MULTI_EXIT_DISC');
-  const lp = findAttribute(attrs, 'LOCAL_PREF');
   return {
     ...base,
-    nextHops: a.mpNextHop ? mpNextHopText(a.mpNextHop) : a.nextHop !== null ? [formatIpv4(a.nextHop)] : [],
-    asPath: (findAttribute(attrs, 'AS_PATH')?.segments ?? []).map((s) => ({ type: SEGMENT[s.type]!, numbers: [...s.asns] })),
-    origin: ORIGIN[a.origin],
-    ...(med ? { med: med.med } : {}),
-    ...(lp ? { localPref: lp.localPref } : {}),
-    communities: a.communities.map(formatCommunity),
-    largeCommunities: (findAttribute(attrs, 'LARGE_COMMUNITY')?.communities ?? []).map((c) => ({ ...c })),
-    extendedCommunities: (findAttribute(attrs, 'EXTENDED_COMMUNITIES')?.communities ?? []).map(formatExtendedCommunity),
-    ...(a.originatorId !== null ? { originatorId: formatIpv4(a.originatorId) } : {}),
-    clusterList: (findAttribute(attrs, 'CLUSTER_LIST')?.clusterList ?? []).map(formatIpv4),
+    ...attributeFields(a.attributes, a.mpNextHop),
     source: p.source.peer,
     sourceAddress: p.source.peerAddressText,
   };

@@ -12,7 +12,7 @@ import { localRoutesFor, originContextFor } from './local-routes.js';
 import { BGP_PORT, transportConfigFor } from './peer-config.js';
 import { RibFeed } from './rib-feed.js';
 import { Propagator } from './propagation.js';
-import { formatPrefix } from '../lib/prefix.js';
+import { routeKey } from '../rib/route-key.js';
 
 export interface DaemonOptions {
   readonly node: string;
@@ -205,10 +205,10 @@ export class Daemon extends EventEmitter<DaemonEvents> {
   /** Re-derive every learnt path a peer should have, withdrawing what it should no longer. */
   private resync(r: Running): void {
     const want = this.propagator!.dump(this.rib.rib, r, this.isClient);
-    const keep = new Set(want.map((c) => `${c.nlri.afi}/${formatPrefix(c.nlri)}`));
+    const keep = new Set(want.map((c) => routeKey(c.nlri)));
     const drop = r.neighbor
       .advertisedLearnt()
-      .filter((x) => !keep.has(`${x.nlri.afi}/${formatPrefix(x.nlri)}`))
+      .filter((x) => !keep.has(routeKey(x.nlri)))
       .map((x) => ({ nlri: x.nlri, attributes: null, mpNextHop: null }));
     r.neighbor.advertiseLearnt([...drop, ...want]);
   }

@@ -6,6 +6,12 @@ import { IPV4_UNICAST, IPV6_UNICAST } from '../wire/constants.js';
 
 export const BGP_PORT = 179;
 
+/** This node's cluster id when it is a route reflector: Calico puts it on every client peer. */
+export function nodeClusterId(state: DesiredState): number | null {
+  const text = state.peers.find((p) => p.routeReflectorClient && p.clusterId)?.clusterId;
+  return text ? parseIpv4(text) : null;
+}
+
 /**
  * A Calico peer as a transport and session configuration, with the values
  * Calico's BIRD template sets (calico-bird.md §2-3): hold 240 s, keepalive
@@ -15,9 +21,7 @@ export const BGP_PORT = 179;
 export function transportConfigFor(state: DesiredState, peer: DesiredPeer, hostname: string, allowLoopbackNextHop = false): PeerTransportConfig {
   const routerId = parseIpv4(state.routerId ?? '');
   if (routerId === null) throw new Error(`node ${state.node} has no IPv4 router id (set CALICO_ROUTER_ID or the node's IPv4 address)`);
-  // This node's cluster id, if it reflects: Calico puts it on its client peers.
-  const clusterText = state.peers.find((p) => p.routeReflectorClient && p.clusterId)?.clusterId;
-  const clusterId = clusterText ? parseIpv4(clusterText) : null;
+  const clusterId = nodeClusterId(state);
   const session = defaultSessionConfig({
     localAs: peer.localAsNumber ?? state.asNumber,
     peerAs: peer.asNumber,

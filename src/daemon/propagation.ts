@@ -7,6 +7,7 @@ import type { BestChange, LocRib } from '../rib/loc-rib.js';
 import { exportPath, type ExportContext, type ExportPeer } from '../speaker/export.js';
 import type { LearntChange } from '../speaker/neighbor.js';
 import type { PathAttribute } from '../wire/attributes/types.js';
+import { nodeClusterId } from './peer-config.js';
 import type { Nlri } from '../wire/nlri.js';
 
 /** A running peer as propagation sees it. */
@@ -34,11 +35,6 @@ export class Propagator {
     this.cache.delete(peer);
   }
 
-  private clusterId(): number | null {
-    const id = this.state.peers.find((p) => p.routeReflectorClient && p.clusterId)?.clusterId;
-    return id ? parseIpv4(id) : null;
-  }
-
   private exportPeer(d: DesiredPeer): ExportPeer {
     const v4 = this.state.nodeAddresses.ipv4 ? parseIpv4(this.state.nodeAddresses.ipv4.ip) : null;
     return { name: d.name, internal: d.internal, routeReflectorClient: d.routeReflectorClient, nextHop: d.nextHop, localAs: d.localAsNumber ?? this.state.asNumber, selfNextHop: v4 };
@@ -63,7 +59,7 @@ export class Propagator {
     const key = `${best.source.peer}|${policy}`;
     let attributes = bySource.get(key);
     if (attributes === undefined) {
-      const ctx: ExportContext = { clusterId: this.clusterId(), routerId: parseIpv4(this.state.routerId ?? '') ?? 0, sourceIsClient: isClient, policyAccepts: () => policy };
+      const ctx: ExportContext = { clusterId: nodeClusterId(this.state), routerId: parseIpv4(this.state.routerId ?? '') ?? 0, sourceIsClient: isClient, policyAccepts: () => policy };
       const decision = exportPath(best, this.exportPeer(d), ctx);
       attributes = decision.send ? decision.attributes : null;
       bySource.set(key, attributes);

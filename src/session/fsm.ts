@@ -1,4 +1,5 @@
 import { BgpError } from '../wire/error.js';
+import { MessageType } from '../wire/constants.js';
 import { KEEPALIVE, type BgpMessage, type Decoded } from '../wire/message.js';
 import { ceaseWithCommunication, shutdownCommunication, type NotificationMessage } from '../wire/notification.js';
 import { CeaseSubcode, ErrorCode, FsmSubcode, notificationName } from '../wire/notification-codes.js';
@@ -122,12 +123,10 @@ function protocolError(st: Step, n: NotificationMessage, why: string): void {
   fail(st, { kind: 'notification-sent', code: n.code, subcode: n.subcode, text: why ? `${name}: ${why}` : name }, n, true);
 }
 
-const MESSAGE_TYPE: Record<string, number> = { OPEN: 1, UPDATE: 2, NOTIFICATION: 3, KEEPALIVE: 4, ROUTE_REFRESH: 5 };
-
 /** RFC 6608 §4: the data is one octet, the type of the unexpected message. */
-function fsmError(st: Step, what: string): void {
+function fsmError(st: Step, what: BgpMessage['type']): void {
   const sub = st.s.state === 'OpenSent' ? FsmSubcode.UNEXPECTED_MESSAGE_IN_OPENSENT : st.s.state === 'OpenConfirm' ? FsmSubcode.UNEXPECTED_MESSAGE_IN_OPENCONFIRM : FsmSubcode.UNEXPECTED_MESSAGE_IN_ESTABLISHED;
-  protocolError(st, notification(ErrorCode.FSM, sub, Uint8Array.of(MESSAGE_TYPE[what] ?? 0)), `${what} in ${st.s.state}`);
+  protocolError(st, notification(ErrorCode.FSM, sub, Uint8Array.of(MessageType[what])), `${what} in ${st.s.state}`);
 }
 
 /** RFC 8538 §5: the Cease reasons that must also clear the peer's routes. */

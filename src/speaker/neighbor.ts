@@ -11,7 +11,8 @@ import type { PathAttribute } from '../wire/attributes/types.js';
 import { routeKey, type RouteKey } from '../rib/route-key.js';
 import type { UpdateMessage } from '../wire/update-types.js';
 import { encodeRouteRefresh, RouteRefreshSubtype, type RouteRefreshMessage } from '../wire/route-refresh.js';
-import { encodeLocalRoutes, type LocalRoute, type OriginContext } from './originate.js';
+import { communitySignature, encodeLocalRoutes, type LocalRoute, type OriginContext } from './originate.js';
+import { bytesEqual } from '../lib/bytes.js';
 
 /** Where a neighbor's Adj-RIB-In changes go: the Loc-RIB, through the daemon. */
 export interface RouteSink {
@@ -119,7 +120,7 @@ export class Neighbor {
     }
     const routes = table.filter((r) => neg.families.has(familyKey(r.nlri.afi, 1)));
     this.origin = origin;
-    this.sent = new Map(routes.map((r) => [routeKey(r.nlri), { route: r, signature: signature(r) }]));
+    this.sent = new Map(routes.map((r) => [routeKey(r.nlri), { route: r, signature: communitySignature(r) }]));
     this.learnt = new Map();
     const messages = encodeLocalRoutes(routes, origin, neg.send);
     this.advertised = routes.length;
@@ -139,7 +140,7 @@ export class Neighbor {
   updateLocalRoutes(table: readonly LocalRoute[], origin: OriginContext): void {
     const neg = this.negotiated;
     if (!neg) return;
-    const wanted = new Map(table.filter((r) => neg.families.has(familyKey(r.nlri.afi, 1))).map((r) => [routeKey(r.nlri), { route: r, signature: signature(r) }]));
+    const wanted = new Map(table.filter((r) => neg.families.has(familyKey(r.nlri.afi, 1))).map((r) => [routeKey(r.nlri), { route: r, signature: communitySignature(r) }]));
     const originChanged = originKey(origin) !== originKey(this.origin);
     const withdraw: Nlri[] = [];
     for (const [k, v] of this.sent) if (!wanted.has(k)) withdraw.push(v.route.nlri);
@@ -228,7 +229,7 @@ export class Neighbor {
         }
         continue;
       }
-      if (old && old.attributes === c.attributes && sameBytes(old.mpNextHop, c.mpNextHop)) continue;
+      if (old && old.attributes === c.attributes && sameNextHop(old.mpNextHop, c.mpNextHop)) continue;
       this.learnt.set(key, { nlri: c.nlri, attributes: c.attributes, mpNextHop: c.mpNextHop });
       let g = groups.get(c.attributes);
       if (!g) groups.set(c.attributes, (g = { nlri: [], mpNextHop: c.mpNextHop }));
@@ -284,6 +285,8 @@ export class Neighbor {
   }
 }
 
+const sameNextHop = (a: Uint8Array | null, b: Uint8Array | null): boolean => a === b || (a !== null && b !== null && bytesEqual(a, b));
+
 /** One learnt prefix for a neighbor: its attributes as exported, or null to withdraw. */
 export interface LearntChange {
   readonly nlri: Nlri;
@@ -292,17 +295,6 @@ export interface LearntChange {
   readonly mpNextHop: Uint8Array | null;
 }
 
-function sameBytes(a: Uint8Array | null, b: Uint8Array | null): boolean {
-  if (a === b) return true;
-  if (!a || !b || a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
-/** What distinguishes two advertisements of one prefix. */
-function signature(r: LocalRoute): string {
-  return `${r.communities.join(',')}|${r.largeCommunities.map((c) => `${c.globalAdmin}:${c.localData1}:${c.localData2}`).join(',')}`;
-}
 
 /** Everything of the origin context that shows in the attributes we send. */
 function originKey(o: OriginContext | null): string {

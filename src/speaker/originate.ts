@@ -20,6 +20,11 @@ export interface OriginContext {
   readonly nextHopV6: Uint8Array | null;
 }
 
+/** What distinguishes two advertisements of one of our prefixes: its communities. */
+export function communitySignature(r: LocalRoute): string {
+  return `${r.communities.join(',')}|${r.largeCommunities.map((c) => `${c.globalAdmin}:${c.localData1}:${c.localData2}`).join(',')}`;
+}
+
 /**
  * UPDATEs for locally originated routes: one attribute set per distinct
  * community combination, each packed as full as the session allows.
@@ -28,7 +33,7 @@ export function encodeLocalRoutes(routes: readonly LocalRoute[], o: OriginContex
   const groups = new Map<string, { routes: LocalRoute[]; v6: boolean }>();
   for (const r of routes) {
     const v6 = r.nlri.afi === 2;
-    const key = `${v6 ? 6 : 4}|${r.communities.join(',')}|${r.largeCommunities.map((c) => `${c.globalAdmin}:${c.localData1}:${c.localData2}`).join(',')}`;
+    const key = `${v6 ? 6 : 4}|${communitySignature(r)}`;
     let g = groups.get(key);
     if (!g) groups.set(key, (g = { routes: [], v6 }));
     g.routes.push(r);

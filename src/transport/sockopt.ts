@@ -72,12 +72,22 @@ function fail(what: string): never {
   throw new Error(`${what}: ${l.strerror(n)} (errno ${n})`);
 }
 
+/** Socket option ints and lengths are in host byte order. */
+const LITTLE_ENDIAN = endianness() === 'LE';
+
+function hostU32(v: number): Buffer {
+  const b = Buffer.alloc(4);
+  if (LITTLE_ENDIAN) b.writeUInt32LE(v >>> 0, 0);
+  else b.writeUInt32BE(v >>> 0, 0);
+  return b;
+}
+
 /** A sockaddr_in / sockaddr_in6 for an address and port. */
 export function sockaddr(address: string, port = 0): Buffer {
   const v6 = net.isIPv6(address);
   const b = Buffer.alloc(v6 ? 28 : 16);
   // sa_family is in host byte order; port and address in network order.
-  if (endianness() === 'LE') b.writeUInt16LE(v6 ? AF_INET6 : AF_INET, 0);
+  if (LITTLE_ENDIAN) b.writeUInt16LE(v6 ? AF_INET6 : AF_INET, 0);
   else b.writeUInt16BE(v6 ? AF_INET6 : AF_INET, 0);
   b.writeUInt16BE(port, 2);
   if (v6) {
@@ -116,10 +126,7 @@ export function setMd5Key(fd: number, peerAddress: string, key: string | null): 
 
 function setInt(fd: number, level: number, name: number, value: number, what: string): void {
   const l = load();
-  const b = Buffer.alloc(4);
-  // An int option is in host byte order.
-  if (endianness() === 'LE') b.writeInt32LE(value, 0);
-  else b.writeInt32BE(value, 0);
+  const b = hostU32(value);
   if (l.setsockopt(fd, level, name, b, 4) !== 0) fail(what);
 }
 
@@ -148,11 +155,9 @@ export function saveSyn(fd: number): void {
 export function savedSynTtl(fd: number): number | null {
   const l = load();
   const buf = Buffer.alloc(512);
-  const len = Buffer.alloc(4);
-  len.writeUInt32LE(buf.length, 0);
-  if (endianness() === 'BE') len.writeUInt32BE(buf.length, 0);
+  const len = hostU32(buf.length);
   if (l.getsockopt(fd, IPPROTO_TCP, TCP_SAVED_SYN, buf, len) !== 0) return null;
-  const n = endianness() === 'LE' ? len.readUInt32LE(0) : len.readUInt32BE(0);
+  const n = LITTLE_ENDIAN ? len.readUInt32LE(0) : len.readUInt32BE(0);
   if (n < 20) return null;
   const version = buf[0]! >>> 4;
   // IPv4: TTL at octet 8; IPv6: hop limit at octet 7.

@@ -1,5 +1,5 @@
 import type { ByteWriter } from '../lib/bytes.js';
-import type { Ipv4Prefix, Ipv6Prefix } from '../lib/prefix.js';
+import { ipv4Mask, ipv6Prefix, type Ipv4Prefix, type Ipv6Prefix } from '../lib/prefix.js';
 
 /**
  * One NLRI: a prefix plus its ADD-PATH path identifier (RFC 7911). The
@@ -15,16 +15,11 @@ export interface Ipv6Nlri extends Ipv6Prefix {
 export type Nlri = Ipv4Nlri | Ipv6Nlri;
 
 export function ipv4Nlri(addr: number, len: number, pathId = 0): Ipv4Nlri {
-  const mask = len === 0 ? 0 : (0xffffffff << (32 - len)) >>> 0;
-  return { afi: 1, addr: (addr & mask) >>> 0, len, pathId };
+  return { afi: 1, addr: (addr & ipv4Mask(len)) >>> 0, len, pathId };
 }
 
 export function ipv6Nlri(addr: Uint8Array, len: number, pathId = 0): Ipv6Nlri {
-  const a = new Uint8Array(16);
-  const full = len >>> 3;
-  a.set(addr.subarray(0, Math.min(full, 16)));
-  if (len & 7 && full < 16) a[full] = addr[full]! & (0xff << (8 - (len & 7)));
-  return { afi: 2, addr: a, len, pathId };
+  return { ...ipv6Prefix(addr, len), pathId };
 }
 
 /**
@@ -116,6 +111,6 @@ export function writeNlri(w: ByteWriter, n: Nlri, addPath: boolean): void {
 
 export function nlriListSize(list: readonly Nlri[], addPath: boolean): number {
   let n = 0;
-  for (const x of list) n += (addPath ? 5 : 1) + ((x.len + 7) >>> 3);
+  for (const x of list) n += nlriSize(x, addPath);
   return n;
 }
