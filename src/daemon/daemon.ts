@@ -277,7 +277,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
         state: r.peer.state,
         since: r.peer.connection.since,
         lastTransition: r.lastTransition,
-        lastError: r.peer.connection.lastError,
+        lastError: r.peer.lastError,
         stats: r.neighbor.stats(),
         passive: r.desired.passive,
         localAs: r.desired.localAsNumber ?? this.state!.asNumber,

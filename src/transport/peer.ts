@@ -40,6 +40,8 @@ export class Peer extends EventEmitter<ConnectionEvents> {
   private readonly retiredCounts = { in: new Map<string, number>(), out: new Map<string, number>() };
   /** Our listener registration's handler: identifies it, so a replacement peer's is never removed. */
   private readonly acceptHandler = (socket: net.Socket) => this.onAccept(socket);
+  /** The last error of a primary connection that was replaced after it failed. */
+  private replacedError: string | null = null;
 
   constructor(
     readonly config: PeerTransportConfig,
@@ -58,6 +60,10 @@ export class Peer extends EventEmitter<ConnectionEvents> {
   }
   get negotiated(): Negotiated | null {
     return this.primary.negotiated;
+  }
+  /** Why the session last went down, even when that connection has since been replaced. */
+  get lastError(): string | null {
+    return this.primary.lastError ?? this.replacedError;
   }
 
   /** NOTIFICATION counts over this peer's life, whatever connection carried them. */
@@ -155,6 +161,7 @@ export class Peer extends EventEmitter<ConnectionEvents> {
       if (to === 'Idle' && c === this.primary && c.config !== this.config.session && this.started) {
         c.destroy();
         this.retired.push(c);
+        this.replacedError = c.lastError ?? this.replacedError;
         this.primary = this.makeConnection(this.config.session);
         this.primary.start();
       }

@@ -143,6 +143,8 @@ export class RawSpeaker {
     });
     this.ready.catch(() => undefined); // reported to whoever awaits ready
     this.exited = new Promise((r) => child.once('exit', () => r()));
+    // The relay may exit (peer closed) while we still write to it: EPIPE is expected then.
+    child.stdin?.on('error', () => undefined);
     createInterface({ input: child.stdout! }).on('line', (line) => {
       const ev = JSON.parse(line) as { ev: string; hex?: string; message?: string };
       if (ev.ev === 'connected') {
