@@ -19,25 +19,22 @@ import { EventEmitter } from 'node:events';
 import { watch, type FSWatcher } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
-import { diffDesiredState, type StateChange } from '../diff.js';
-import { CalicoConfigError } from '../errors.js';
 import { loadResources } from '../resources/load.js';
 import type { CalicoResources } from '../resources/types.js';
-import { computeDesiredState, type TranslationEnv } from '../translate/compute.js';
+import type { TranslationEnv } from '../translate/compute.js';
 import type { DesiredState } from '../translate/desired-state.js';
 import { readEndpointStatusDir, statusDirSignature, type EndpointStatusSnapshot } from './endpoint-status.js';
+import {
+  consoleLogger,
+  DesiredStatePipeline,
+  type CalicoDatastore,
+  type DatastoreEvents,
+  type DatastoreLogger,
+  type Snapshot,
+  type SyncState,
+} from './pipeline.js';
 
-export interface DatastoreLogger {
-  info(message: string): void;
-  warn(message: string): void;
-  error(message: string): void;
-}
-
-export const consoleLogger: DatastoreLogger = {
-  info: (m) => console.error(`info: ${m}`),
-  warn: (m) => console.error(`warn: ${m}`),
-  error: (m) => console.error(`error: ${m}`),
-};
+export { consoleLogger, type DatastoreLogger, type DatastoreRejection, type DatastoreUpdate } from './pipeline.js';
 
 export interface FileDatastoreOptions {
   readonly path: string;
@@ -56,26 +53,6 @@ export interface FileDatastoreOptions {
   readonly logger?: DatastoreLogger;
 }
 
-export interface DatastoreUpdate {
-  readonly state: DesiredState;
-  /** null for the first state. */
-  readonly previous: DesiredState | null;
-  readonly changes: readonly StateChange[];
-  readonly resources: CalicoResources;
-}
-
-export interface DatastoreRejection {
-  readonly reason: 'missing' | 'unreadable' | 'invalid';
-  readonly message: string;
-  /** The state still in force (null if there has never been a valid one). */
-  readonly kept: DesiredState | null;
-}
-
-interface DatastoreEvents {
-  update: [DatastoreUpdate];
-  rejected: [DatastoreRejection];
-}
-
 /** `file:PATH` (or a bare path) to an absolute path. */
 export function parseDatastoreUrl(spec: string): string {
   if (spec.startsWith('file:')) {
@@ -87,10 +64,9 @@ export function parseDatastoreUrl(spec: string): string {
   return resolve(spec);
 }
 
-export class FileDatastore extends EventEmitter<DatastoreEvents> {
+export class FileDatastore extends EventEmitter<DatastoreEvents> implements CalicoDatastore {
   readonly path: string;
-  private readonly nodeName: string;
-  private readonly env: TranslationEnv;
+  private readonly pipeline: DesiredStatePipeline;
   private readonly statusDir: string | null;
   private statusSnapshot: EndpointStatusSnapshot | null = null;
   private statusWatcher: FSWatcher | null = null;
@@ -98,10 +74,7 @@ export class FileDatastore extends EventEmitter<DatastoreEvents> {
   private readonly debounceMs: number;
   private readonly pollIntervalMs: number;
   private readonly log: DatastoreLogger;
-  private state: DesiredState | null = null;
-  private resources: CalicoResources | null = null;
   private lastDigest: string | null = null;
-  private lastRejection: string | null = null;
   private watcher: FSWatcher | null = null;
   private debounce: NodeJS.Timeout | null = null;
   private poll: NodeJS.Timeout | null = null;
@@ -114,21 +87,29 @@ export class FileDatastore extends EventEmitter<DatastoreEvents> {
   constructor(opts: FileDatastoreOptions) {
     super();
     this.path = resolve(opts.path);
-    this.nodeName = opts.nodeName;
-    this.env = opts.env ?? {};
     this.statusDir = opts.endpointStatusDir !== undefined ? resolve(opts.endpointStatusDir) : null;
     this.debounceMs = opts.debounceMs ?? 200;
     this.pollIntervalMs = opts.pollIntervalMs ?? 2000;
     this.log = opts.logger ?? consoleLogger;
+    this.pipeline = new DesiredStatePipeline({ nodeName: opts.nodeName, ...(opts.env ? { env: opts.env } : {}), logger: this.log, label: this.path }, this);
+  }
+
+  get description(): string {
+    return `file ${this.path}`;
+  }
+
+  /** A file is always in sync with itself once read. */
+  get syncState(): SyncState {
+    return this.stopped ? (this.pipeline.state ? 'stopped' : 'starting') : 'in-sync';
   }
 
   /** The desired state in force, or null before the first valid read. */
   get current(): DesiredState | null {
-    return this.state;
+    return this.pipeline.state;
   }
 
   get currentResources(): CalicoResources | null {
-    return this.resources;
+    return this.pipeline.resources;
   }
 
   /**
@@ -137,9 +118,11 @@ export class FileDatastore extends EventEmitter<DatastoreEvents> {
    */
   async load(): Promise<DesiredState> {
     const text = await readFile(this.path, 'utf8');
-    const snapshot = await this.readStatuses();
-    const { resources, state } = this.translate(text, snapshot);
-    this.accept(text, snapshot, resources, state);
+    const statuses = await this.readStatuses();
+    const snapshot = this.snapshot(text, statuses);
+    const state = this.pipeline.translate(snapshot);
+    this.pipeline.accept(snapshot.resources, state);
+    this.remember(text, statuses);
     return state;
   }
 
@@ -184,10 +167,9 @@ export class FileDatastore extends EventEmitter<DatastoreEvents> {
     return this.reading;
   }
 
-  private translate(text: string, snapshot: EndpointStatusSnapshot | null): { resources: CalicoResources; state: DesiredState } {
-    const resources = loadResources(text, this.path);
-    const state = computeDesiredState(resources, this.nodeName, this.env, snapshot ? { endpointStatuses: snapshot.statuses } : {});
-    return { resources, state };
+  /** Parse and validate the file (throws CalicoConfigError), with the endpoint statuses beside it. */
+  private snapshot(text: string, statuses: EndpointStatusSnapshot | null): Snapshot {
+    return { resources: loadResources(text, this.path), ...(statuses ? { inputs: { endpointStatuses: statuses.statuses } } : {}) };
   }
 
   /** The endpoint-status directory now (null without one); its warnings are logged when they change. */
@@ -200,16 +182,9 @@ export class FileDatastore extends EventEmitter<DatastoreEvents> {
     return snapshot;
   }
 
-  private accept(text: string, snapshot: EndpointStatusSnapshot | null, resources: CalicoResources, state: DesiredState): DesiredStateDiffResult {
-    const previous = this.state;
-    const changes = diffDesiredState(previous, state);
-    this.state = state;
-    this.resources = resources;
-    this.statusSnapshot = snapshot;
-    this.lastDigest = digest(text, snapshot);
-    this.lastRejection = null;
-    for (const w of state.warnings) this.log.warn(`${this.path}: ${w}`);
-    return { previous, changes };
+  private remember(text: string, statuses: EndpointStatusSnapshot | null): void {
+    this.statusSnapshot = statuses;
+    this.lastDigest = digest(text, statuses);
   }
 
   private async readAndApply(): Promise<void> {
@@ -221,39 +196,19 @@ export class FileDatastore extends EventEmitter<DatastoreEvents> {
       this.reject(code === 'ENOENT' ? 'missing' : 'unreadable', code === 'ENOENT' ? 'the file is missing' : (e as Error).message);
       return;
     }
-    const snapshot = await this.readStatuses();
-    if (digest(text, snapshot) === this.lastDigest) {
-      this.lastRejection = null;
+    const statuses = await this.readStatuses();
+    if (digest(text, statuses) === this.lastDigest) {
+      this.pipeline.clearRejection();
       return;
     }
-    let translated;
-    try {
-      translated = this.translate(text, snapshot);
-    } catch (e) {
-      if (e instanceof CalicoConfigError || e instanceof Error) {
-        this.reject('invalid', e.message);
-        return;
-      }
-      throw e;
-    }
-    const { previous, changes } = this.accept(text, snapshot, translated.resources, translated.state);
-    if (changes.length === 0) {
-      this.log.info(`${this.path}: re-read, nothing changed for node ${this.nodeName}`);
-      return;
-    }
-    this.log.info(`${this.path}: applied ${changes.length} change(s) for node ${this.nodeName}: ${summarise(changes)}`);
-    this.emit('update', { state: translated.state, previous, changes, resources: translated.resources });
+    this.pipeline.offer(
+      () => this.snapshot(text, statuses),
+      () => this.remember(text, statuses),
+    );
   }
 
-  private reject(reason: DatastoreRejection['reason'], message: string): void {
-    const line = `${this.path}: ${reason === 'invalid' ? 'rejected' : reason}: ${message}; keeping the previous state`;
-    // A file that stays broken is reported once, not at every poll.
-    if (line !== this.lastRejection) {
-      if (reason === 'invalid') this.log.error(line);
-      else this.log.warn(line);
-      this.lastRejection = line;
-      this.emit('rejected', { reason, message, kept: this.state });
-    }
+  private reject(reason: 'missing' | 'unreadable', message: string): void {
+    this.pipeline.reject(reason, message);
   }
 
   private schedule(): void {
@@ -327,23 +282,9 @@ export class FileDatastore extends EventEmitter<DatastoreEvents> {
   }
 }
 
-interface DesiredStateDiffResult {
-  previous: DesiredState | null;
-  changes: StateChange[];
-}
-
 /** What a state was computed from: the file, and the endpoint statuses' content. */
 function digest(text: string, snapshot: EndpointStatusSnapshot | null): string {
   const h = createHash('sha256').update(text);
   if (snapshot) h.update('\0').update(JSON.stringify(snapshot.statuses));
   return h.digest('hex');
-}
-
-function summarise(changes: readonly StateChange[]): string {
-  const counts = new Map<string, number>();
-  for (const c of changes) {
-    const k = c.kind === 'peerChanged' ? (c.resetRequired ? 'peerReset' : 'peerUpdated') : c.kind;
-    counts.set(k, (counts.get(k) ?? 0) + 1);
-  }
-  return [...counts].map(([k, n]) => `${k}×${n}`).join(', ');
 }

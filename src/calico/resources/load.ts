@@ -110,6 +110,31 @@ export function loadResourceLayers(layers: readonly ResourceText[]): CalicoResou
   return resources;
 }
 
+/** One resource already parsed from a live datastore (JSON reduced to RawObject), with where it came from. */
+export interface ResourceObject {
+  readonly doc: RawObject;
+  readonly where: SourceRef;
+}
+
+/**
+ * Validate resources that arrive as objects (the Kubernetes API, etcd values)
+ * rather than as YAML text, with the same rules as a file. Each object has its
+ * own key, so there is no "defined twice" here: the store holds one per name.
+ */
+export function loadResourceObjects(objects: readonly ResourceObject[], source: string): CalicoResources {
+  const issues: ValidationIssue[] = [];
+  const warnings: ValidationIssue[] = [];
+  const all: CalicoResource[] = [];
+  for (const { doc, where } of objects) {
+    const res = readDocument(doc, where, issues, warnings);
+    if (res !== undefined) all.push(res);
+  }
+  const resources = collect(all, source, warnings);
+  issues.push(...crossCheck(resources, warnings));
+  if (issues.length > 0) throw new CalicoConfigError(issues);
+  return resources;
+}
+
 function flattenLists(docs: RawDocument[], source: string, issues: ValidationIssue[]): { doc: RawObject; where: SourceRef }[] {
   const out: { doc: RawObject; where: SourceRef }[] = [];
   for (const d of docs) {
