@@ -5,6 +5,7 @@ import type { RankedPath } from '../rib/loc-rib.js';
 import type { Nlri } from '../wire/nlri.js';
 import type { ReceivedRoute } from '../rib/adj-rib-in.js';
 import type { LocalRoute } from '../speaker/originate.js';
+import type { OutRoute } from '../speaker/update-group.js';
 import { formatExtendedCommunity } from '../wire/attributes/extended-communities.js';
 import { formatCommunity } from '../wire/constants.js';
 import { mpNextHopText } from '../wire/format.js';
@@ -76,6 +77,22 @@ export function advertisedPath(r: LocalRoute, peer: string, nextHop: string | nu
     source: 'static1',
     peer,
     preference: 200,
+  };
+}
+
+/** A learnt path as we propagated it to a peer (its update group's Adj-RIB-Out). */
+export function exportedPath(r: OutRoute, peer: string, since: number): PathInfo {
+  return {
+    family: r.nlri.afi === 1 ? 'ipv4' : 'ipv6',
+    prefix: formatPrefix(r.nlri),
+    pathId: r.nlri.pathId,
+    ...attributeFields(r.attributes, r.mpNextHop),
+    best: true,
+    stale: false,
+    since,
+    source: r.source ?? 'api',
+    peer,
+    preference: 100,
   };
 }
 

@@ -3,7 +3,7 @@ import { formatIpv4, formatIpv6 } from '../lib/prefix.js';
 import { VERSION } from '../lib/version.js';
 import type { Negotiated } from '../session/types.js';
 import { familyName } from '../wire/constants.js';
-import { advertisedPath, locPath, receivedPath } from './api-paths.js';
+import { advertisedPath, exportedPath, locPath, receivedPath } from './api-paths.js';
 import type { Daemon, PeerStatus } from './daemon.js';
 
 function negotiatedInfo(n: Negotiated | null): NegotiatedInfo | null {
@@ -96,12 +96,14 @@ export function daemonApiProvider(d: Daemon): ApiProvider {
         return [...n.adjRibIn.entries()].filter((r) => want(r.nlri.afi)).map((r) => receivedPath(r, status.name, status.address, since));
       }
       const { routes, origin } = n.advertisedRoutes();
-      return routes
+      const own = routes
         .filter((r) => want(r.nlri.afi))
         .map((r) => {
           const nh = r.nlri.afi === 1 ? (origin?.nextHopV4 != null ? formatIpv4(origin.nextHopV4) : null) : origin?.nextHopV6 ? formatIpv6(origin.nextHopV6) : null;
           return advertisedPath(r, status.name, nh, origin && !origin.internal ? [origin.localAs] : [], since);
         });
+      const learnt = n.advertisedLearnt().filter((r) => want(r.nlri.afi)).map((r) => exportedPath(r, status.name, since));
+      return [...own, ...learnt];
     },
     watchPeers: (onChange) => {
       const handler = (name: string, event: 'changed' | 'added' | 'removed') => {

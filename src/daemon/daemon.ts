@@ -12,7 +12,6 @@ import { localRoutesFor, originContextFor } from './local-routes.js';
 import { BGP_PORT, transportConfigFor } from './peer-config.js';
 import { RibFeed } from './rib-feed.js';
 import { Propagator } from './propagation.js';
-import { routeKey } from '../rib/route-key.js';
 
 export interface DaemonOptions {
   readonly node: string;
@@ -111,7 +110,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
     this.state = state;
     await this.checkCapabilities(state);
     this.listener = this.makeListener(state);
-    this.propagator = new Propagator(state);
+    this.propagator = new Propagator(state, this.isClient);
     this.rib.onChange = () => this.scheduleFlush();
     this.rib.setOriginated(state);
     for (const p of state.peers) await this.addPeer(p);
@@ -155,7 +154,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
         localAs: r.desired.localAsNumber ?? this.state!.asNumber,
         allowLocalAs: r.desired.allowLocalAs ?? 0,
       });
-      neighbor.onEstablished(neg, localRoutesFor(this.state!, r.desired), originContextFor(this.state!, r.desired), this.propagator!.dump(this.rib.rib, r, this.isClient));
+      neighbor.onEstablished(neg, localRoutesFor(this.state!, r.desired), originContextFor(this.state!, r.desired), this.propagator!.groupFor(r, neg, this.rib.rib));
     });
     peer.on('update', (d) => neighbor.onUpdate(d));
     peer.on('routeRefresh', (m) => neighbor.onRouteRefresh(m));
@@ -177,7 +176,6 @@ export class Daemon extends EventEmitter<DaemonEvents> {
     r.peer.stop(cease(subcode));
     r.neighbor.onDown(false, 0);
     this.rib.setIdentity(name, null);
-    this.propagator?.forget(name);
     r.neighbor.destroy();
     // Give the Cease a moment on the wire before the sockets go.
     setTimeout(() => r.peer.destroy(), 1000).unref();
@@ -194,24 +192,16 @@ export class Daemon extends EventEmitter<DaemonEvents> {
     // Our own routes (blocks, export policy, communities, addresses) and the
     // learnt ones (export policy, reflection) may differ for any peer.
     for (const r of this.running.values()) {
-      if (!r.neighbor.established) continue;
+      const neg = r.peer.negotiated;
+      if (!r.neighbor.established || !neg) continue;
       r.neighbor.updateLocalRoutes(localRoutesFor(u.state, r.desired), originContextFor(u.state, r.desired));
-      this.resync(r);
+      // A peer whose export settings changed without a reset moves to its new group.
+      r.neighbor.regroup(this.propagator!.groupFor(r, neg, this.rib.rib));
     }
+    this.propagator!.resync(this.rib.rib);
   }
 
   private readonly isClient = (peer: string): boolean => this.running.get(peer)?.desired.routeReflectorClient ?? false;
-
-  /** Re-derive every learnt path a peer should have, withdrawing what it should no longer. */
-  private resync(r: Running): void {
-    const want = this.propagator!.dump(this.rib.rib, r, this.isClient);
-    const keep = new Set(want.map((c) => routeKey(c.nlri)));
-    const drop = r.neighbor
-      .advertisedLearnt()
-      .filter((x) => !keep.has(routeKey(x.nlri)))
-      .map((x) => ({ nlri: x.nlri, attributes: null, mpNextHop: null }));
-    r.neighbor.advertiseLearnt([...drop, ...want]);
-  }
 
   private scheduleFlush(): void {
     if (this.flushScheduled) return;
@@ -224,9 +214,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
     this.flushScheduled = false;
     const all = this.rib.takeChanges();
     const batch = all.slice(0, FLUSH_BATCH);
-    for (const r of this.running.values()) {
-      if (r.neighbor.established) r.neighbor.advertiseLearnt(this.propagator!.changes(batch, r, this.isClient));
-    }
+    this.propagator!.propagate(batch);
     if (all.length > FLUSH_BATCH) {
       this.rib.requeue(all.slice(FLUSH_BATCH));
       this.scheduleFlush();

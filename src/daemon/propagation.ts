@@ -5,7 +5,8 @@ import type { AttrSet } from '../rib/attr-set.js';
 import type { Path } from '../rib/decision.js';
 import type { BestChange, LocRib } from '../rib/loc-rib.js';
 import { exportPath, type ExportContext, type ExportPeer } from '../speaker/export.js';
-import type { LearntChange } from '../speaker/neighbor.js';
+import { UpdateGroup, type GroupChange } from '../speaker/update-group.js';
+import type { Negotiated } from '../session/types.js';
 import type { PathAttribute } from '../wire/attributes/types.js';
 import { nodeClusterId } from './peer-config.js';
 import type { Nlri } from '../wire/nlri.js';
@@ -15,24 +16,64 @@ export interface PropagationTarget {
   readonly desired: DesiredPeer;
 }
 
+/** Everything about a session that changes what it is sent, and how it is encoded. */
+export function groupKey(d: DesiredPeer, localAs: number, neg: Negotiated): string {
+  const sorted = (s: ReadonlySet<number>) => [...s].sort((a, b) => a - b).join(',');
+  return [d.internal, d.routeReflectorClient, d.nextHop, localAs, neg.send.fourOctetAs, sorted(neg.send.addPath), neg.send.extendedMessage, sorted(neg.families)].join('|');
+}
+
+interface Group {
+  readonly group: UpdateGroup;
+  /** Any member's settings: the key makes them equal for export. */
+  readonly target: PropagationTarget;
+}
+
 /**
  * Turns Loc-RIB best paths into what each neighbor receives: the rules of
- * speaker/export.ts with Calico's export chain as the policy. Exported
- * attribute arrays are cached per neighbor, attribute set and source, so
- * equal exports share one array (and so one UPDATE).
+ * speaker/export.ts with Calico's export chain as the policy, computed once
+ * per update group. Exported attribute arrays are cached per group,
+ * attribute set and source, so equal exports share one array (and so one
+ * UPDATE, encoded once for the whole group).
  */
 export class Propagator {
   private cache = new Map<string, WeakMap<AttrSet, Map<string, readonly PathAttribute[] | null>>>();
+  private readonly groups = new Map<string, Group>();
 
-  constructor(private state: DesiredState) {}
+  constructor(
+    private state: DesiredState,
+    private readonly isClient: (peer: string) => boolean,
+  ) {}
 
   setState(state: DesiredState): void {
     this.state = state;
     this.cache = new Map();
   }
 
-  forget(peer: string): void {
-    this.cache.delete(peer);
+  /** The group a session joins once Established, created (and filled from the Loc-RIB) if new. */
+  groupFor(to: PropagationTarget, neg: Negotiated, rib: LocRib): UpdateGroup {
+    const key = groupKey(to.desired, to.desired.localAsNumber ?? this.state.asNumber, neg);
+    const g = this.groups.get(key);
+    if (g) return g.group;
+    const group = new UpdateGroup(key, neg.send, neg.families);
+    const entry: Group = { group, target: { desired: { ...to.desired, name: `update-group ${key}` } } };
+    this.groups.set(key, entry);
+    group.apply(this.dump(rib, entry.target));
+    return group;
+  }
+
+  /** The update groups with members (empty ones are dropped here). */
+  private live(): Group[] {
+    for (const [k, g] of this.groups) {
+      if (g.group.memberCount === 0) {
+        this.groups.delete(k);
+        this.cache.delete(g.target.desired.name);
+      }
+    }
+    return [...this.groups.values()];
+  }
+
+  get groupCount(): number {
+    return this.live().length;
   }
 
   private exportPeer(d: DesiredPeer): ExportPeer {
@@ -40,12 +81,13 @@ export class Propagator {
     return { name: d.name, internal: d.internal, routeReflectorClient: d.routeReflectorClient, nextHop: d.nextHop, localAs: d.localAsNumber ?? this.state.asNumber, selfNextHop: v4 };
   }
 
-  /** What `to` receives for `prefix` whose best path is `best` (null: withdraw). */
-  change(prefix: Nlri, best: Path | null, to: PropagationTarget, isClient: (peer: string) => boolean): LearntChange {
+  /** What `to` receives for `prefix` whose best path is `best` (null attributes: withdraw). */
+  change(prefix: Nlri, best: Path | null, to: PropagationTarget): GroupChange {
     // One path per prefix goes out, always as path id 1 (meaningful only with ADD-PATH),
     // so an announcement and its later withdrawal name the same route.
     const nlri: Nlri = { ...prefix, pathId: 1 };
-    if (!best || best.source.kind !== 'bgp') return { nlri, attributes: null, mpNextHop: null };
+    if (!best || best.source.kind !== 'bgp') return { nlri, attributes: null, mpNextHop: null, source: null };
+    const source = best.source.peer;
     const d = to.desired;
     // Calico's calico_export_to_bgp_peers for the prefix and the peer's kind.
     const family = prefix.afi === 1 ? 'ipv4' : 'ipv6';
@@ -56,34 +98,39 @@ export class Propagator {
     let bySource = perPeer.get(best.attrs);
     if (!bySource) perPeer.set(best.attrs, (bySource = new Map()));
     const policy = accepts(d.internal);
-    const key = `${best.source.peer}|${policy}`;
+    const key = `${source}|${policy}`;
     let attributes = bySource.get(key);
     if (attributes === undefined) {
-      const ctx: ExportContext = { clusterId: nodeClusterId(this.state), routerId: parseIpv4(this.state.routerId ?? '') ?? 0, sourceIsClient: isClient, policyAccepts: () => policy };
+      const ctx: ExportContext = { clusterId: nodeClusterId(this.state), routerId: parseIpv4(this.state.routerId ?? '') ?? 0, sourceIsClient: this.isClient, policyAccepts: () => policy };
       const decision = exportPath(best, this.exportPeer(d), ctx);
       attributes = decision.send ? decision.attributes : null;
       bySource.set(key, attributes);
     }
-    if (attributes === null) return { nlri, attributes: null, mpNextHop: null };
-    if (prefix.afi === 1) return { nlri, attributes, mpNextHop: null };
+    if (attributes === null) return { nlri, attributes: null, mpNextHop: null, source };
+    if (prefix.afi === 1) return { nlri, attributes, mpNextHop: null, source };
     const self = d.nextHop === 'self' || (d.nextHop === 'auto' && !d.internal);
     const v6 = this.state.nodeAddresses.ipv6 ? parseIpv6(this.state.nodeAddresses.ipv6.ip) : null;
-    return { nlri, attributes, mpNextHop: self ? v6 : best.attrs.mpNextHop };
+    return { nlri, attributes, mpNextHop: self ? v6 : best.attrs.mpNextHop, source };
   }
 
-  /** Every best learnt path for a peer that has just come up. */
-  dump(rib: LocRib, to: PropagationTarget, isClient: (peer: string) => boolean): LearntChange[] {
-    const out: LearntChange[] = [];
+  /** Every best learnt path `to` should be sent. */
+  dump(rib: LocRib, to: PropagationTarget): GroupChange[] {
+    const out: GroupChange[] = [];
     for (const e of rib.ranked()) {
       const best = e.paths.find((p) => p.best)?.path ?? null;
-      const c = this.change(e.prefix, best, to, isClient);
+      const c = this.change(e.prefix, best, to);
       if (c.attributes !== null) out.push(c);
     }
     return out;
   }
 
-  /** The exports a batch of best-path changes means for one peer. */
-  changes(batch: readonly BestChange[], to: PropagationTarget, isClient: (peer: string) => boolean): LearntChange[] {
-    return batch.map((c) => this.change(c.prefix, c.after, to, isClient));
+  /** Propagate a batch of best-path changes: computed and encoded once per group. */
+  propagate(batch: readonly BestChange[]): void {
+    for (const g of this.live()) g.group.apply(batch.map((c) => this.change(c.prefix, c.after, g.target)));
+  }
+
+  /** Re-derive every group's table (policy or reflection settings changed); only differences go out. */
+  resync(rib: LocRib): void {
+    for (const g of this.live()) g.group.resync(this.dump(rib, g.target));
   }
 }

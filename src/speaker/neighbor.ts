@@ -6,13 +6,12 @@ import type { Negotiated } from '../session/types.js';
 import { familyKey, IPV4_UNICAST, type FamilyKey } from '../wire/constants.js';
 import type { Decoded } from '../wire/message.js';
 import type { Nlri } from '../wire/nlri.js';
-import { encodeUpdate, endOfRib, endOfRibFamily, findAttribute, packUpdates, packWithdrawals } from '../wire/update-encode.js';
-import type { PathAttribute } from '../wire/attributes/types.js';
+import { encodeUpdate, endOfRib, endOfRibFamily, findAttribute, packWithdrawals } from '../wire/update-encode.js';
 import { routeKey, type RouteKey } from '../rib/route-key.js';
 import type { UpdateMessage } from '../wire/update-types.js';
 import { encodeRouteRefresh, RouteRefreshSubtype, type RouteRefreshMessage } from '../wire/route-refresh.js';
 import { communitySignature, encodeLocalRoutes, type LocalRoute, type OriginContext } from './originate.js';
-import { bytesEqual } from '../lib/bytes.js';
+import type { GroupMember, OutRoute, UpdateGroup } from './update-group.js';
 
 /** Where a neighbor's Adj-RIB-In changes go: the Loc-RIB, through the daemon. */
 export interface RouteSink {
@@ -44,7 +43,7 @@ export interface NeighborStats {
  * table, then End-of-RIB, RFC 4724 §2) and what it told us (Adj-RIB-In),
  * including the graceful-restart helper procedure for its restarts.
  */
-export class Neighbor {
+export class Neighbor implements GroupMember {
   readonly adjRibIn = new AdjRibIn();
   private advertised = 0;
   private updatesIn = 0;
@@ -52,8 +51,8 @@ export class Neighbor {
   private eorReceived = new Set<FamilyKey>();
   private staleTimer: unknown = null;
   private negotiated: Negotiated | null = null;
-  /** Adj-RIB-Out of learnt paths: the attribute array each prefix was last sent with. */
-  private learnt = new Map<RouteKey, { nlri: Nlri; attributes: readonly PathAttribute[]; mpNextHop: Uint8Array | null }>();
+  /** Adj-RIB-Out of learnt paths: the update group this session is in, while Established. */
+  private group: UpdateGroup | null = null;
   /** Adj-RIB-Out of our own routes: what the peer was last told, by route key. */
   private sent = new Map<RouteKey, { route: LocalRoute; signature: string }>();
   private origin: OriginContext | null = null;
@@ -74,7 +73,7 @@ export class Neighbor {
     return {
       received: this.adjRibIn.size,
       stale: this.adjRibIn.stale,
-      advertised: this.advertised + this.learnt.size,
+      advertised: this.advertised + (this.group?.countFor(this.name) ?? 0),
       updatesIn: this.updatesIn,
       updatesOut: this.updatesOut,
       endOfRibReceived: [...this.eorReceived],
@@ -96,6 +95,8 @@ export class Neighbor {
     const rr = (subtype: number) => encodeRouteRefresh({ type: 'ROUTE_REFRESH', afi: m.afi, safi: m.safi, subtype });
     if (neg.enhancedRouteRefresh) messages.push(rr(RouteRefreshSubtype.BORR));
     messages.push(...encodeLocalRoutes(routes, this.origin, neg.send));
+    // Learnt paths come from the group's Adj-RIB-Out, as this peer was told them.
+    if (this.group) messages.push(...this.group.messagesFor(this.name, m.afi));
     if (neg.enhancedRouteRefresh) messages.push(rr(RouteRefreshSubtype.EORR));
     this.updatesOut += messages.length;
     this.log.info({ family: f, routes: routes.length }, 'route refresh served');
@@ -103,7 +104,7 @@ export class Neighbor {
   }
 
   /** Session up: settle stale routes, send the initial table and End-of-RIB per family. */
-  onEstablished(neg: Negotiated, table: readonly LocalRoute[], origin: OriginContext, learnt: readonly LearntChange[] = []): void {
+  onEstablished(neg: Negotiated, table: readonly LocalRoute[], origin: OriginContext, group: UpdateGroup | null = null): void {
     this.negotiated = neg;
     this.eorReceived = new Set();
     if (this.adjRibIn.stale > 0) {
@@ -121,13 +122,13 @@ export class Neighbor {
     const routes = table.filter((r) => neg.families.has(familyKey(r.nlri.afi, 1)));
     this.origin = origin;
     this.sent = new Map(routes.map((r) => [routeKey(r.nlri), { route: r, signature: communitySignature(r) }]));
-    this.learnt = new Map();
     const messages = encodeLocalRoutes(routes, origin, neg.send);
     this.advertised = routes.length;
+    // Learnt paths the propagation rules give this peer (its group's table), then End-of-RIB (RFC 4724 §2).
+    this.group = group;
+    if (group) messages.push(...group.join(this));
     this.updatesOut += messages.length;
     this.session.sendRaw(messages);
-    // Learnt paths the propagation rules give this peer, then End-of-RIB (RFC 4724 §2).
-    this.advertiseLearnt(learnt);
     const eor = [...neg.families].map((f) => encodeUpdate(endOfRib({ afi: f >>> 8, safi: f & 0xff }), neg.send));
     this.updatesOut += eor.length;
     this.session.sendRaw(eor);
@@ -194,7 +195,8 @@ export class Neighbor {
   onDown(graceful: boolean, restartTime: number): Nlri[] {
     this.negotiated = null;
     this.sent = new Map();
-    this.learnt = new Map();
+    this.group?.leave(this.name);
+    this.group = null;
     this.advertised = 0;
     if (graceful && this.adjRibIn.size > 0) {
       const n = this.adjRibIn.markAllStale();
@@ -208,52 +210,34 @@ export class Neighbor {
     return gone;
   }
 
-  /**
-   * Send learnt paths (or their withdrawal, with null attributes) as the
-   * propagation rules decided them. Only differences to what the peer was
-   * told go out; announcements sharing an attribute array share UPDATEs.
-   */
-  advertiseLearnt(changes: readonly LearntChange[]): void {
-    const neg = this.negotiated;
-    if (!neg) return;
-    const withdraw: Nlri[] = [];
-    const groups = new Map<readonly PathAttribute[], { nlri: Nlri[]; mpNextHop: Uint8Array | null }>();
-    for (const c of changes) {
-      if (!neg.families.has(familyKey(c.nlri.afi, 1))) continue;
-      const key = routeKey(c.nlri);
-      const old = this.learnt.get(key);
-      if (c.attributes === null) {
-        if (old) {
-          this.learnt.delete(key);
-          withdraw.push(c.nlri);
-        }
-        continue;
-      }
-      if (old && old.attributes === c.attributes && sameNextHop(old.mpNextHop, c.mpNextHop)) continue;
-      this.learnt.set(key, { nlri: c.nlri, attributes: c.attributes, mpNextHop: c.mpNextHop });
-      let g = groups.get(c.attributes);
-      if (!g) groups.set(c.attributes, (g = { nlri: [], mpNextHop: c.mpNextHop }));
-      g.nlri.push(c.nlri);
-    }
-    const messages: Uint8Array[] = [];
-    for (const afi of [1, 2]) {
-      const w = withdraw.filter((n) => n.afi === afi);
-      if (w.length > 0) messages.push(...packWithdrawals(w, neg.send, { afi, safi: 1 }));
-    }
-    for (const [attributes, g] of groups) {
-      const v4 = g.nlri.filter((n) => n.afi === 1);
-      const v6 = g.nlri.filter((n) => n.afi === 2);
-      if (v4.length > 0) messages.push(...packUpdates(attributes, v4, neg.send));
-      if (v6.length > 0 && g.mpNextHop) messages.push(...packUpdates(attributes, v6, neg.send, { afi: 2, safi: 1, nextHop: g.mpNextHop }));
-    }
-    if (messages.length === 0) return;
+  /** The group delivers UPDATEs it encoded once for all its members. */
+  deliver(messages: readonly Uint8Array[]): void {
+    if (!this.negotiated) return;
     this.updatesOut += messages.length;
     this.session.sendRaw(messages);
   }
 
+  /** Move to another update group (the peer's export settings changed): send the difference. */
+  regroup(group: UpdateGroup): void {
+    const neg = this.negotiated;
+    if (!neg || group === this.group) return;
+    const before = new Map<RouteKey, OutRoute>();
+    if (this.group) for (const r of this.group.routesFor(this.name)) before.set(routeKey(r.nlri), r);
+    this.group?.leave(this.name);
+    this.group = group;
+    const dump = group.join(this);
+    for (const r of group.routesFor(this.name)) before.delete(routeKey(r.nlri));
+    const messages: Uint8Array[] = [];
+    for (const afi of [1, 2]) {
+      const w = [...before.values()].filter((r) => r.nlri.afi === afi).map((r) => r.nlri);
+      if (w.length > 0) messages.push(...packWithdrawals(w, neg.send, { afi, safi: 1 }));
+    }
+    this.deliver([...messages, ...dump]);
+  }
+
   /** Learnt paths as this peer was told them. */
-  advertisedLearnt(): { nlri: Nlri; attributes: readonly PathAttribute[] }[] {
-    return [...this.learnt.values()];
+  advertisedLearnt(): OutRoute[] {
+    return this.group ? [...this.group.routesFor(this.name)] : [];
   }
 
   /** Our routes as this peer was told them, with the attributes' origin context. */
@@ -283,16 +267,6 @@ export class Neighbor {
   destroy(): void {
     this.disarmStaleTimer();
   }
-}
-
-const sameNextHop = (a: Uint8Array | null, b: Uint8Array | null): boolean => a === b || (a !== null && b !== null && bytesEqual(a, b));
-
-/** One learnt prefix for a neighbor: its attributes as exported, or null to withdraw. */
-export interface LearntChange {
-  readonly nlri: Nlri;
-  readonly attributes: readonly PathAttribute[] | null;
-  /** The IPv6 next hop for MP_REACH_NLRI. */
-  readonly mpNextHop: Uint8Array | null;
 }
 
 
