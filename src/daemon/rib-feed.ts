@@ -67,11 +67,13 @@ export class RibFeed implements RouteSink {
   }
   /** Import verdicts per peer and attribute set: each set is judged once per peer. */
   private readonly verdicts = new Map<string, WeakMap<AttrSet, ImportVerdict>>();
-  private readonly rejected = new Set<string>();
+  /** Per peer, the routes the import rules refused (numeric keys for IPv4: no strings on the hot path). */
+  private readonly rejected = new Map<string, Set<RouteKey>>();
 
   setIdentity(peer: string, id: PeerIdentity | null): void {
     // A new identity (or none) invalidates what was judged under the old one.
     this.verdicts.delete(peer);
+    if (!id) this.rejected.delete(peer);
     if (id) this.identities.set(peer, id);
     else this.identities.delete(peer);
   }
@@ -81,6 +83,7 @@ export class RibFeed implements RouteSink {
     if (!id) return;
     const source: PathSource = { kind: 'bgp', peer: neighbor, peerAddress: addressBytes(id.address), peerAddressText: id.address, peerRouterId: id.routerId, ebgp: id.ebgp };
     const now = Date.now();
+    const rejected = this.rejected.get(neighbor);
     for (const r of routes) {
       let attrs = r.mpNextHop === null ? this.interned.get(r.attributes) : undefined;
       if (!attrs) {
@@ -94,27 +97,28 @@ export class RibFeed implements RouteSink {
       if (!verdict.accept) {
         // Rejected on import: it stays in the Adj-RIB-In, and an earlier accepted version leaves the Loc-RIB.
         this.note(this.rib.withdraw(r.nlri, `bgp:${neighbor}`, r.nlri.pathId));
-        this.rejected.add(`${neighbor} ${routeKey(r.nlri)}`);
+        let set = this.rejected.get(neighbor);
+        if (!set) this.rejected.set(neighbor, (set = new Set()));
+        set.add(routeKey(r.nlri));
         continue;
       }
-      this.rejected.delete(`${neighbor} ${routeKey(r.nlri)}`);
+      if (rejected && rejected.size > 0) rejected.delete(routeKey(r.nlri));
       const path: Path = { attrs, source, pathId: r.nlri.pathId, since: now, received: r };
       this.note(this.rib.update(r.nlri, path));
     }
   }
 
   withdrawn(neighbor: string, nlri: readonly Nlri[]): void {
+    const rejected = this.rejected.get(neighbor);
     for (const n of nlri) {
-      this.rejected.delete(`${neighbor} ${routeKey(n)}`);
+      if (rejected && rejected.size > 0) rejected.delete(routeKey(n));
       this.note(this.rib.withdraw(n, `bgp:${neighbor}`, n.pathId));
     }
   }
 
   /** Paths a peer sent that the import rules refused (prefixes received minus accepted). */
   rejectedCount(neighbor: string): number {
-    let n = 0;
-    for (const k of this.rejected) if (k.startsWith(`${neighbor} `)) n++;
-    return n;
+    return this.rejected.get(neighbor)?.size ?? 0;
   }
 
   /** The node's blocks as static blackhole paths (BIRD's protocol static). */
