@@ -1,4 +1,4 @@
-import { FileDatastore, sessionsDisturbed, type DatastoreUpdate, type DesiredPeer, type DesiredState, type StateChange, type TranslationEnv } from '../calico/index.js';
+import { createDatastore, sessionsDisturbed, type CalicoDatastore, type DatastoreSpec, type DatastoreUpdate, type DesiredPeer, type DesiredState, type StateChange, type TranslationEnv } from '../calico/index.js';
 import type { Logger } from '../lib/logger.js';
 import { realTimers } from '../lib/timer.js';
 import { Neighbor, type NeighborStats } from '../speaker/neighbor.js';
@@ -11,11 +11,15 @@ import { CeaseSubcode, ErrorCode } from '../wire/notification-codes.js';
 import { localRoutesFor, originContextFor } from './local-routes.js';
 import { BGP_PORT, transportConfigFor } from './peer-config.js';
 import { RibFeed } from './rib-feed.js';
+import { FibFeed, type FibOptions } from './fib-feed.js';
 import { Propagator } from './propagation.js';
 
 export interface DaemonOptions {
   readonly node: string;
-  readonly datastorePath: string;
+  /** Where the Calico resources come from: a spec (the daemon makes the datastore) or a datastore already made. */
+  readonly datastore?: DatastoreSpec | CalicoDatastore;
+  /** Shorthand for `datastore: { type: 'file', path }`. */
+  readonly datastorePath?: string;
   /** --listen: bind address overriding the datastore's bindMode. */
   readonly listen?: string;
   /** --port: overrides BGPConfiguration listenPort. */
@@ -26,6 +30,8 @@ export interface DaemonOptions {
   readonly endpointStatusDir?: string;
   /** Labs, tests and benchmarks on 127.0.0.0/8 only: accept loopback next hops. */
   readonly allowLoopbackNextHop?: boolean;
+  /** `--fib kernel`: program the kernel's routes (absent: `--fib none`). */
+  readonly fib?: FibOptions;
 }
 
 /** One peer as `petrel status` and the API show it. */
@@ -77,7 +83,10 @@ const cease = (subcode: number) => ({ type: 'NOTIFICATION' as const, code: Error
  */
 export class Daemon extends EventEmitter<DaemonEvents> {
   readonly startedAt = Date.now();
-  private readonly datastore: FileDatastore;
+  /** Unix ms of the last configuration change applied (BIRD's "Last reconfiguration on"). */
+  reconfiguredAt = this.startedAt;
+  /** Its syncState is what the metrics report as the datastore's sync state. */
+  readonly datastore: CalicoDatastore;
   private listener: Listener | null = null;
   private state: DesiredState | null = null;
   private readonly running = new Map<string, Running>();
@@ -86,18 +95,23 @@ export class Daemon extends EventEmitter<DaemonEvents> {
   readonly rib = new RibFeed();
   private propagator: Propagator | null = null;
   private flushScheduled = false;
+  private fib: FibFeed | null = null;
 
   constructor(private readonly opts: DaemonOptions) {
     super();
     this.log = opts.log;
     const dlog = opts.log.child({ component: 'datastore' });
-    this.datastore = new FileDatastore({
-      path: opts.datastorePath,
-      nodeName: opts.node,
-      ...(opts.env ? { env: opts.env } : {}),
-      ...(opts.endpointStatusDir ? { endpointStatusDir: opts.endpointStatusDir } : {}),
-      logger: { info: (m) => dlog.info({}, m), warn: (m) => dlog.warn({}, m), error: (m) => dlog.error({}, m) },
-    });
+    const spec = opts.datastore ?? (opts.datastorePath !== undefined ? { type: 'file' as const, path: opts.datastorePath } : undefined);
+    if (spec === undefined) throw new Error('Daemon: no datastore given');
+    this.datastore =
+      'type' in spec
+        ? createDatastore(spec, {
+            nodeName: opts.node,
+            ...(opts.env ? { env: opts.env } : {}),
+            ...(opts.endpointStatusDir ? { endpointStatusDir: opts.endpointStatusDir } : {}),
+            logger: { info: (m) => dlog.info({}, m), warn: (m) => dlog.warn({}, m), error: (m) => dlog.error({}, m) },
+          })
+        : spec;
   }
 
   get desired(): DesiredState | null {
@@ -106,7 +120,13 @@ export class Daemon extends EventEmitter<DaemonEvents> {
 
   /** Load the datastore, check what the configuration needs, open the listener and start every peer. */
   async start(): Promise<void> {
-    const state = await this.datastore.start();
+    const loaded = await this.datastore.start();
+    if (this.opts.fib) {
+      this.fib = new FibFeed(this.opts.fib, this.rib, () => this.peers(), this.log.child({ component: 'fib' }), loaded);
+      this.fib.onOriginate = () => this.reoriginate();
+      await this.fib.start();
+    }
+    const state = this.fib ? this.fib.withBorrowed(loaded) : loaded;
     this.state = state;
     await this.checkCapabilities(state);
     this.listener = this.makeListener(state);
@@ -142,7 +162,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
   private async addPeer(desired: DesiredPeer): Promise<void> {
     const state = this.state!;
     const log = this.log.child({ peer: desired.name });
-    const peer = new Peer(transportConfigFor(state, desired, state.node, this.opts.allowLoopbackNextHop ?? false), this.listener!, log);
+    const peer = new Peer(this.fibSession(transportConfigFor(state, desired, state.node, this.opts.allowLoopbackNextHop ?? false)), this.listener!, log);
     const neighbor = new Neighbor(desired.name, peer, realTimers, log, this.rib);
     const r: Running = { desired, peer, neighbor, lastTransition: null };
     peer.on('established', (neg) => {
@@ -183,7 +203,9 @@ export class Daemon extends EventEmitter<DaemonEvents> {
 
   /** Apply a datastore change: only what it affects. */
   async apply(u: DatastoreUpdate): Promise<void> {
+    if (this.fib) u = { ...u, state: this.fib.setState(u.state) };
     this.state = u.state;
+    this.reconfiguredAt = Date.now();
     this.propagator?.setState(u.state);
     this.rib.setOriginated(u.state);
     const disturbed = sessionsDisturbed(u.changes);
@@ -201,6 +223,17 @@ export class Daemon extends EventEmitter<DaemonEvents> {
     this.propagator!.resync(this.rib.rib);
   }
 
+  /** GR restart state on sessions while the FIB converges after a restart that kept kernel routes. */
+  private readonly fibSession = (c: Parameters<FibFeed['sessionConfig']>[0]) => this.fib?.sessionConfig(c) ?? c;
+
+  /** The kernel taught the FIB borrowed /32s (or took them away): originate them like blocks. */
+  private reoriginate(): void {
+    if (!this.state || !this.fib) return;
+    this.state = this.fib.withBorrowed(this.fib.baseState);
+    this.rib.setOriginated(this.state);
+    for (const r of this.running.values()) if (r.neighbor.established) r.neighbor.updateLocalRoutes(localRoutesFor(this.state, r.desired), originContextFor(this.state, r.desired));
+  }
+
   private readonly isClient = (peer: string): boolean => this.running.get(peer)?.desired.routeReflectorClient ?? false;
 
   private scheduleFlush(): void {
@@ -214,6 +247,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
     this.flushScheduled = false;
     const all = this.rib.takeChanges();
     const batch = all.slice(0, FLUSH_BATCH);
+    this.fib?.changed(batch);
     this.propagator!.propagate(batch);
     if (all.length > FLUSH_BATCH) {
       this.rib.requeue(all.slice(FLUSH_BATCH));
@@ -288,8 +322,11 @@ export class Daemon extends EventEmitter<DaemonEvents> {
 
   async stop(): Promise<void> {
     this.datastore.stop();
+    this.fib?.stop();
     for (const r of this.running.values()) {
-      r.peer.stop(cease(CeaseSubcode.ADMINISTRATIVE_SHUTDOWN));
+      // Kernel routes persist (BIRD's persist): close without a NOTIFICATION so GR peers keep ours too.
+      if (this.fib) r.peer.destroy();
+      else r.peer.stop(cease(CeaseSubcode.ADMINISTRATIVE_SHUTDOWN));
       r.neighbor.destroy();
     }
     await new Promise((res) => setTimeout(res, 200));
