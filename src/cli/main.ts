@@ -3,6 +3,7 @@
  * The petrel command: the daemon (`run`), the Calico model's desired state
  * for a node (`plan`), and the codec tools (`demo`, `decode`).
  */
+import { LAB_USAGE, runLab } from '../lab/command.js';
 import { runDecode } from './commands/decode.js';
 import { runDemo } from './commands/demo.js';
 import { runPlan } from './commands/plan.js';
@@ -37,6 +38,7 @@ Usage:
   petrel routes [--json] [--table loc|in|out] [--peer NAME] [--family ipv4|ipv6] [--api-socket PATH]
                                    a table as birdc show route prints it (--json: the paths);
                                    the daemon's API socket defaults to /var/run/petrel/petrel.sock
+${LAB_USAGE}
   petrel version
   petrel help
 
@@ -57,6 +59,8 @@ async function main(argv: string[]): Promise<number> {
       return runStatus(rest);
     case 'routes':
       return runRoutes(rest);
+    case 'lab':
+      return runLab(rest);
     case 'version':
     case '--version':
       console.log(VERSION);
