@@ -87,6 +87,8 @@ export async function startBird2(opts: PeerOptions & { ns: string; recover?: boo
   writeFileSync(conf, bird2Config(opts, routes));
   const daemon = spawn(opts.ns, BIRD, [...(opts.recover ? ['-R'] : []), '-f', '-c', conf, '-s', sock, '-P', join(dir, `${name}.pid`)], { name, logDir: dir });
   const cli = (command: string): Promise<string> => birdc(BIRDC, sock, command);
+  // Protocol n<i> is neighbor i (neighborBlock).
+  const neighborOf = new Map(opts.neighbors.map((n, i) => [`n${i}`, n.address]));
   await waitFor(`${name} control socket`, 10_000, async () => {
     if (!daemon.alive) throw new Error(`${name} exited:\n${daemon.log()}`);
     return (await cli('show status')).includes('Daemon is up') ? true : undefined;
@@ -104,7 +106,7 @@ export async function startBird2(opts: PeerOptions & { ns: string; recover?: boo
     daemons: [daemon],
     cli,
     sessions: async () => parseBirdProtocols(await cli('show protocols all')),
-    routes: async (family) => parseBirdRoutes(await cli(`show route all table master${family === 'ipv4' ? 4 : 6}`), ['d_direct']),
+    routes: async (family) => parseBirdRoutes(await cli(`show route all table master${family === 'ipv4' ? 4 : 6}`), ['d_direct'], neighborOf),
     async announce(route) {
       routes.push(route);
       await reconfigure();

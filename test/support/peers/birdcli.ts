@@ -46,9 +46,10 @@ function parseAsPath(text: string): number[] {
  * Routes in `show route all` output. `skipProtocols` drops routes from
  * protocols such as `direct`. Unknown attributes are read from lines like
  * `BGP.63 [t]: de ad be ef` (type code in hex, flags t=transitive,
- * p=partial), their value as hex bytes.
+ * p=partial), their value as hex bytes. `neighborOf` maps a protocol name
+ * to its neighbor's address (the route's `from`).
  */
-export function parseBirdRoutes(out: string, skipProtocols: readonly string[] = []): RouteInfo[] {
+export function parseBirdRoutes(out: string, skipProtocols: readonly string[] = [], neighborOf: ReadonlyMap<string, string> = new Map()): RouteInfo[] {
   const routes: RouteInfo[] = [];
   let prefix = '';
   let cur: { prefix: string; proto: string; best: boolean; gw: string; attrs: Map<string, string> } | undefined;
@@ -72,6 +73,10 @@ export function parseBirdRoutes(out: string, skipProtocols: readonly string[] = 
       ...(a.has('local_pref') ? { localPref: Number(a.get('local_pref')) } : {}),
       unknownAttributes: unknown,
       best: cur.best,
+      // `BGP.originator_id: 198.18.1.2`, `BGP.cluster_list: 224.0.0.1 224.0.0.2`
+      ...(a.has('originator_id') ? { originatorId: a.get('originator_id')!.trim() } : {}),
+      ...(a.has('cluster_list') ? { clusterList: a.get('cluster_list')!.split(/\s+/).filter(Boolean) } : {}),
+      ...(neighborOf.has(cur.proto) ? { from: canonicalIp(neighborOf.get(cur.proto)!) } : {}),
     });
   };
   for (const line of out.split('\n')) {

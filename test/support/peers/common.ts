@@ -82,6 +82,12 @@ export interface RouteInfo {
   readonly unknownAttributes: ReadonlyMap<number, string>;
   /** Whether the implementation selected it as best. */
   readonly best: boolean;
+  /** RFC 4456 ORIGINATOR_ID, when the route carries one (parsers that read it: BIRD, FRR). */
+  readonly originatorId?: string;
+  /** RFC 4456 CLUSTER_LIST, first (most recent) cluster first; absent when the route has none. */
+  readonly clusterList?: readonly string[];
+  /** The neighbor (session address) the route was learnt from; absent for local routes or when the parser cannot tell (BIRD 2, FRR tell). */
+  readonly from?: string;
 }
 
 export type PeerKind = 'bird2' | 'bird1' | 'frr' | 'gobgp' | 'exabgp';

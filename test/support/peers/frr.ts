@@ -7,6 +7,7 @@
  * route-map each for their attributes.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { join } from 'node:path';
 import { run, spawn, requireExecutable, socketPath, testDir, waitFor } from '../netns.js';
 import {
@@ -105,6 +106,9 @@ interface FrrPathJson {
   localpref?: number;
   locPrf?: number;
   nexthops?: { ip?: string; afi?: string; scope?: string; used?: boolean }[];
+  originatorId?: string;
+  clusterList?: { list?: string[] };
+  peer?: { peerId?: string };
 }
 
 export function parseFrrNeighbors(json: string): SessionInfo[] {
@@ -155,6 +159,10 @@ function frrPath(prefix: string, p: FrrPathJson): RouteInfo {
     ...(lp !== undefined ? { localPref: lp } : {}),
     unknownAttributes: new Map<number, string>(),
     best,
+    ...(p.originatorId !== undefined ? { originatorId: p.originatorId } : {}),
+    ...(p.clusterList?.list !== undefined ? { clusterList: p.clusterList.list } : {}),
+    // Local routes name no peer ("(unspec)").
+    ...(p.peer?.peerId && isIP(p.peer.peerId) ? { from: canonicalIp(p.peer.peerId) } : {}),
   };
 }
 
