@@ -161,8 +161,8 @@ function frrPath(prefix: string, p: FrrPathJson): RouteInfo {
     best,
     ...(p.originatorId !== undefined ? { originatorId: p.originatorId } : {}),
     ...(p.clusterList?.list !== undefined ? { clusterList: p.clusterList.list } : {}),
-    // Local routes name no peer ("(unspec)").
-    ...(p.peer?.peerId && isIP(p.peer.peerId) ? { from: canonicalIp(p.peer.peerId) } : {}),
+    // Local routes name no peer ("(unspec)", or 0.0.0.0 / :: for `network` routes).
+    ...(p.peer?.peerId && isIP(p.peer.peerId) && !/^(0\.0\.0\.0|::)$/.test(p.peer.peerId) ? { from: canonicalIp(p.peer.peerId) } : {}),
   };
 }
 
