@@ -117,6 +117,8 @@ const PEER_FIELDS: readonly Exclude<keyof DesiredPeer, 'name' | 'fromBgpPeer' | 
   'importFilters',
   'exportFilters',
   'internal',
+  // Applied to the running session: no reset.
+  'maxPrefixes',
 ];
 
 function peerChange(prev: DesiredState, next: DesiredState, before: DesiredPeer, after: DesiredPeer): StateChange | null {

@@ -164,6 +164,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
     const log = this.log.child({ peer: desired.name });
     const peer = new Peer(this.fibSession(transportConfigFor(state, desired, state.node, this.opts.allowLoopbackNextHop ?? false)), this.listener!, log);
     const neighbor = new Neighbor(desired.name, peer, realTimers, log, this.rib);
+    neighbor.setPrefixLimit(desired.maxPrefixes ?? null);
     const r: Running = { desired, peer, neighbor, lastTransition: null };
     peer.on('established', (neg) => {
       r.lastTransition = Date.now();
@@ -270,7 +271,10 @@ export class Daemon extends EventEmitter<DaemonEvents> {
         } else {
           const r = this.running.get(c.name);
           // Policy-only changes reach the peer through updateLocalRoutes; the session stays.
-          if (r) r.desired = c.after;
+          if (r) {
+            r.desired = c.after;
+            r.neighbor.setPrefixLimit(c.after.maxPrefixes ?? null);
+          }
         }
         break;
       case 'listenChanged': {
@@ -313,6 +317,11 @@ export class Daemon extends EventEmitter<DaemonEvents> {
 
   neighbor(name: string): Neighbor | null {
     return this.running.get(name)?.neighbor ?? null;
+  }
+
+  /** The kernel FIB's route counts (`--fib kernel`); null without one. */
+  fibStats(): ReturnType<FibFeed['stats']> | null {
+    return this.fib?.stats() ?? null;
   }
 
   /** The port BGP listens on. */

@@ -29,6 +29,8 @@ export interface AdjRibChange {
 export class AdjRibIn {
   private readonly routes = new Map<RouteKey, ReceivedRoute>();
   private staleCount = 0;
+  /** IPv6 routes held; the rest are IPv4 (max-prefix limits count per family without a scan). */
+  private v6Count = 0;
 
   get size(): number {
     return this.routes.size;
@@ -43,6 +45,7 @@ export class AdjRibIn {
       const key = routeKey(n);
       const old = this.routes.get(key);
       if (old?.stale) this.staleCount--;
+      if (!old && n.afi === 2) this.v6Count++;
       const r: ReceivedRoute = { nlri: n, attributes, mpNextHop, stale: false };
       this.routes.set(key, r);
       out.push(r);
@@ -58,6 +61,7 @@ export class AdjRibIn {
       const old = this.routes.get(key);
       if (!old) continue;
       if (old.stale) this.staleCount--;
+      if (old.nlri.afi === 2) this.v6Count--;
       this.routes.delete(key);
       gone.push(old.nlri);
     }
@@ -76,6 +80,7 @@ export class AdjRibIn {
     for (const [k, r] of this.routes) {
       if (!r.stale || (family !== undefined && familyOf(r.nlri) !== family)) continue;
       this.routes.delete(k);
+      if (r.nlri.afi === 2) this.v6Count--;
       gone.push(r.nlri);
     }
     this.staleCount -= gone.length;
@@ -86,6 +91,7 @@ export class AdjRibIn {
     const gone = [...this.routes.values()].map((r) => r.nlri);
     this.routes.clear();
     this.staleCount = 0;
+    this.v6Count = 0;
     return gone;
   }
 
@@ -93,9 +99,9 @@ export class AdjRibIn {
     yield* this.routes.values();
   }
 
+  /** Routes of one unicast family (IPv4 0x101, IPv6 0x201). */
   countFamily(family: FamilyKey): number {
-    let n = 0;
-    for (const r of this.routes.values()) if (familyOf(r.nlri) === family) n++;
-    return n;
+    if (family === 0x201) return this.v6Count;
+    return family === 0x101 ? this.routes.size - this.v6Count : 0;
   }
 }

@@ -177,6 +177,14 @@ export function step(session: Session, input: SessionInput): StepResult {
       return st.result();
     }
 
+    case 'AutomaticStop': {
+      if (s === 'Idle') return st.result();
+      const wasConnected = s === 'OpenSent' || s === 'OpenConfirm' || s === 'Established';
+      const n = wasConnected ? stopNotification(st, input.notification) : null;
+      fail(st, { kind: 'notification-sent', code: input.notification.code, subcode: input.notification.subcode, text: describe(input.notification) }, n, true);
+      return st.result();
+    }
+
     case 'TcpConnected':
     case 'TcpAccepted':
       if (s === 'Connect' || s === 'Active') onConnection(st);

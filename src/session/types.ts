@@ -89,6 +89,12 @@ export interface Negotiated {
 export type SessionInput =
   | { readonly type: 'Start' }
   | { readonly type: 'Stop'; readonly notification?: NotificationMessage }
+  /**
+   * RFC 4271 event 8 (AutomaticStop): the local system drops the session for
+   * its own reasons (a max-prefix limit, RFC 4486 §4) and, unlike Stop,
+   * restarts it by itself after the idle hold.
+   */
+  | { readonly type: 'AutomaticStop'; readonly notification: NotificationMessage }
   /** Our outbound TCP connection is up (RFC 4271 events 16/17). */
   | { readonly type: 'TcpConnected' }
   /** An inbound connection was handed to this session (event 17). */

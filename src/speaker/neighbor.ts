@@ -9,6 +9,8 @@ import type { Nlri } from '../wire/nlri.js';
 import { encodeUpdate, endOfRib, endOfRibFamily, findAttribute, packWithdrawals } from '../wire/update-encode.js';
 import { routeKey, type RouteKey } from '../rib/route-key.js';
 import type { UpdateMessage } from '../wire/update-types.js';
+import { maxPrefixData, type NotificationMessage } from '../wire/notification.js';
+import { CeaseSubcode, ErrorCode } from '../wire/notification-codes.js';
 import { encodeRouteRefresh, RouteRefreshSubtype, type RouteRefreshMessage } from '../wire/route-refresh.js';
 import { communitySignature, encodeLocalRoutes, type LocalRoute, type OriginContext } from './originate.js';
 import type { GroupMember, OutRoute, UpdateGroup } from './update-group.js';
@@ -24,6 +26,14 @@ const NO_SINK: RouteSink = { announced() {}, withdrawn() {} };
 /** How a neighbor reaches its session: the transport's Peer satisfies it. */
 export interface SessionPort {
   sendRaw(messages: readonly Uint8Array[]): boolean;
+  /** Drop the session with this NOTIFICATION and let it restart by itself (RFC 4271 event 8). */
+  automaticStop?(notification: NotificationMessage): void;
+}
+
+/** A max-prefix limit (BIRD's `receive limit`): per family, restart or warn. */
+export interface PrefixLimit {
+  readonly limit: number;
+  readonly action: 'restart' | 'warn';
 }
 
 /** RFC 4724 §4.2 "selection deferral": how long stale routes wait for End-of-RIB after the peer is back (BIRD's graceful restart wait). */
@@ -56,6 +66,9 @@ export class Neighbor implements GroupMember {
   /** Adj-RIB-Out of our own routes: what the peer was last told, by route key. */
   private sent = new Map<RouteKey, { route: LocalRoute; signature: string }>();
   private origin: OriginContext | null = null;
+  private prefixLimit: PrefixLimit | null = null;
+  /** Families over their limit that were already reported (warn), or the session already dropped (restart). */
+  private overLimit = new Set<FamilyKey>();
 
   constructor(
     readonly name: string,
@@ -64,6 +77,35 @@ export class Neighbor implements GroupMember {
     private readonly log: Logger,
     private readonly sink: RouteSink = NO_SINK,
   ) {}
+
+  /** Set or clear the max-prefix limit; applies to the running session at the next UPDATE. */
+  setPrefixLimit(limit: PrefixLimit | null): void {
+    this.prefixLimit = limit;
+  }
+
+  /**
+   * RFC 4486 §4: over the limit, the session ends with Cease / Maximum
+   * Number of Prefixes Reached, its data the AFI, SAFI and the limit; with
+   * action warn it stays and the crossing is logged once.
+   */
+  private checkPrefixLimit(afi: number): void {
+    const m = this.prefixLimit;
+    if (!m) return;
+    const family = familyKey(afi, 1);
+    const count = this.adjRibIn.countFamily(family);
+    if (count <= m.limit) {
+      this.overLimit.delete(family);
+      return;
+    }
+    if (this.overLimit.has(family)) return;
+    this.overLimit.add(family);
+    if (m.action === 'warn' || !this.session.automaticStop) {
+      this.log.warn({ family, limit: m.limit, received: count }, 'max-prefix limit exceeded (action warn: session kept)');
+      return;
+    }
+    this.log.warn({ family, limit: m.limit, received: count }, 'max-prefix limit exceeded: closing the session with Cease 6/1 (RFC 4486)');
+    this.session.automaticStop({ type: 'NOTIFICATION', code: ErrorCode.CEASE, subcode: CeaseSubcode.MAXIMUM_NUMBER_OF_PREFIXES_REACHED, data: maxPrefixData(afi, 1, m.limit) });
+  }
 
   private gone(nlri: readonly Nlri[]): void {
     if (nlri.length > 0) this.sink.withdrawn(this.name, nlri);
@@ -107,6 +149,7 @@ export class Neighbor implements GroupMember {
   onEstablished(neg: Negotiated, table: readonly LocalRoute[], origin: OriginContext, group: UpdateGroup | null = null): void {
     this.negotiated = neg;
     this.eorReceived = new Set();
+    this.overLimit = new Set();
     if (this.adjRibIn.stale > 0) {
       const gr = neg.peerGracefulRestart;
       for (const f of [IPV4_UNICAST, familyKey(2, 1)]) {
@@ -187,8 +230,14 @@ export class Neighbor implements GroupMember {
       this.gone(this.adjRibIn.withdraw(announced));
       return;
     }
-    if (u.nlri.length > 0) this.sink.announced(this.name, this.adjRibIn.announce(u.nlri, u.attributes, null));
-    if (reach && reach.nlri.length > 0) this.sink.announced(this.name, this.adjRibIn.announce(reach.nlri, u.attributes, reach.nextHop));
+    if (u.nlri.length > 0) {
+      this.sink.announced(this.name, this.adjRibIn.announce(u.nlri, u.attributes, null));
+      this.checkPrefixLimit(1);
+    }
+    if (reach && reach.nlri.length > 0) {
+      this.sink.announced(this.name, this.adjRibIn.announce(reach.nlri, u.attributes, reach.nextHop));
+      this.checkPrefixLimit(reach.afi);
+    }
   }
 
   /** Session down: keep the routes stale if the peer restarts gracefully, else drop them. */

@@ -101,6 +101,11 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     this.input(notification ? { type: 'Stop', notification } : { type: 'Stop' });
   }
 
+  /** Drop the session for a local reason (max prefix) and let it restart by itself after the idle hold. */
+  automaticStop(notification: import('../wire/notification.js').NotificationMessage): void {
+    this.input({ type: 'AutomaticStop', notification });
+  }
+
   /** An inbound connection from the listener. */
   accept(socket: net.Socket): boolean {
     // Only while no connection of ours is in flight; in Connect the peer's

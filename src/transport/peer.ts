@@ -120,6 +120,11 @@ export class Peer extends EventEmitter<ConnectionEvents> {
     this.removeAllListeners();
   }
 
+  /** RFC 4271 event 8 on the session: NOTIFICATION, Idle, automatic restart after the idle hold. */
+  automaticStop(notification: Parameters<Connection['automaticStop']>[0]): void {
+    this.primary.automaticStop(notification);
+  }
+
   /** Pre-encoded UPDATEs for the established session. */
   sendRaw(messages: readonly Uint8Array[]): boolean {
     return this.primary.sendRaw(messages);

@@ -67,13 +67,15 @@ export interface BgpPeerSpec {
   readonly maxRestartTime?: string;
   /** Restrict to one node (a node-specific peering; the lexical passive rule then does not apply). */
   readonly node?: string;
+  /** metadata.annotations (petrel's own settings, such as petrel.dev/max-prefixes). */
+  readonly annotations?: Readonly<Record<string, string>>;
 }
 
 export function bgpPeer(p: BgpPeerSpec): Doc {
   return {
     apiVersion: CALICO,
     kind: 'BGPPeer',
-    metadata: { name: p.name },
+    metadata: { name: p.name, ...(p.annotations ? { annotations: { ...p.annotations } } : {}) },
     spec: {
       ...(p.node ? { node: p.node } : {}),
       peerIP: p.peerIP,
@@ -139,6 +141,8 @@ export interface StartPetrelOptions {
   readonly logLevel?: 'debug' | 'info' | 'warn' | 'error';
   /** How long to wait for the API to answer (default 20 s). */
   readonly startTimeoutMs?: number;
+  /** More `petrel run` flags (e.g. `--fib kernel`). */
+  readonly args?: readonly string[];
 }
 
 export interface Petrel {
@@ -188,7 +192,7 @@ export async function startPetrel(opts: StartPetrelOptions): Promise<Petrel> {
   const datastorePath = join(dir, 'datastore.yaml');
   writeFileSync(datastorePath, opts.yaml);
   const apiSocket = socketPath(`petrel-${opts.node}.sock`);
-  const args = ['--import', 'tsx', MAIN, 'run', '--node', opts.node, '--datastore', `file:${datastorePath}`, '--api-socket', apiSocket, '--log-level', opts.logLevel ?? 'debug'];
+  const args = ['--import', 'tsx', MAIN, 'run', '--node', opts.node, '--datastore', `file:${datastorePath}`, '--api-socket', apiSocket, '--log-level', opts.logLevel ?? 'debug', ...(opts.args ?? [])];
 
   let daemon!: Daemon;
   let client: ApiClient | null = null;

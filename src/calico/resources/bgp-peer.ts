@@ -4,7 +4,7 @@ import { parsePeerAddress } from '../values.js';
 import type { RawObject } from '../yaml-documents.js';
 import { dropUndefined } from './bgp-configuration.js';
 import { readAsNumber, readDuration, readIp, readSecretKeyRef, readSelector } from './common.js';
-import type { BgpPeer, BgpPeerSpec, Meta } from './types.js';
+import type { BgpPeer, BgpPeerSpec, MaxPrefixes, Meta } from './types.js';
 
 const SPEC_FIELDS = [
   'node',
@@ -87,5 +87,31 @@ export function readBgpPeer(r: ResourceReader, meta: Meta, spec: RawObject | und
   result.filters.forEach((f, i) => {
     if (f === '') r.fail(`spec.filters[${i}]`, 'is empty');
   });
-  return { kind: 'BGPPeer', ...meta, spec: result };
+  const maxPrefixes = readMaxPrefixes(r, meta.annotations ?? {});
+  return { kind: 'BGPPeer', ...meta, spec: result, ...(maxPrefixes ? { maxPrefixes } : {}) };
+}
+
+/** petrel's annotations on a BGPPeer for the max-prefix limit (BIRD: `receive limit N action restart|warn`). */
+export const MAX_PREFIXES_ANNOTATION = 'petrel.dev/max-prefixes';
+export const MAX_PREFIXES_ACTION_ANNOTATION = 'petrel.dev/max-prefixes-action';
+
+function readMaxPrefixes(r: ResourceReader, annotations: Readonly<Record<string, string>>): MaxPrefixes | undefined {
+  const limitText = annotations[MAX_PREFIXES_ANNOTATION];
+  const actionText = annotations[MAX_PREFIXES_ACTION_ANNOTATION];
+  const limitField = `metadata.annotations["${MAX_PREFIXES_ANNOTATION}"]`;
+  const actionField = `metadata.annotations["${MAX_PREFIXES_ACTION_ANNOTATION}"]`;
+  if (limitText === undefined) {
+    if (actionText !== undefined) r.fail(actionField, `needs ${MAX_PREFIXES_ANNOTATION} as well`);
+    return undefined;
+  }
+  if (!/^[0-9]+$/.test(limitText.trim()) || Number(limitText) < 1 || Number(limitText) > 0xffffffff) {
+    r.fail(limitField, `"${limitText}" is not a whole number from 1 to 4294967295`);
+    return undefined;
+  }
+  const action = actionText === undefined ? 'restart' : actionText.trim().toLowerCase();
+  if (action !== 'restart' && action !== 'warn') {
+    r.fail(actionField, `"${actionText}" is not restart or warn`);
+    return undefined;
+  }
+  return { limit: Number(limitText), action };
 }

@@ -196,7 +196,8 @@ function readDocument(doc: RawObject, where: SourceRef, issues: ValidationIssue[
   const labels = r.stringMap(meta['labels'], 'metadata.labels');
   const namespace = r.text(meta['namespace'], 'metadata.namespace');
   r.unknownFields(doc, '', ['apiVersion', 'kind', 'metadata', 'spec', 'status', 'data', 'stringData', 'type', 'immutable']);
-  const m: Meta = { name, where };
+  const annotations = r.stringMap(meta['annotations'], 'metadata.annotations');
+  const m: Meta = { name, where, ...(Object.keys(annotations).length > 0 ? { annotations } : {}) };
   const spec = r.object(doc['spec'], 'spec');
   switch (kind) {
     case 'BGPConfiguration':

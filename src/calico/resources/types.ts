@@ -10,6 +10,16 @@ import type { Labels, Selector } from '../selector/index.js';
 export interface Meta {
   readonly name: string;
   readonly where?: SourceRef;
+  /** metadata.annotations: where petrel's own per-resource settings live (Calico's schema has no room for them). */
+  readonly annotations?: Readonly<Record<string, string>>;
+}
+
+/** petrel's max-prefix limit for a peer (BIRD's `receive limit`), from BGPPeer annotations. */
+export interface MaxPrefixes {
+  /** Most routes accepted per address family. */
+  readonly limit: number;
+  /** restart: Cease 6/1 (RFC 4486) and reconnect after the error wait; warn: log and keep the session. */
+  readonly action: 'restart' | 'warn';
 }
 
 export interface SecretKeyRef {
@@ -90,6 +100,7 @@ export interface BgpPeerSpec {
 export interface BgpPeer extends Meta {
   readonly kind: 'BGPPeer';
   readonly spec: BgpPeerSpec;
+  readonly maxPrefixes?: MaxPrefixes;
 }
 
 export interface NodeAddress {

@@ -5,7 +5,7 @@
  * rule chains, the password itself) are what the daemon needs to act on it.
  */
 import type { Family } from '../address.js';
-import type { ProgramClusterRoutes } from '../resources/types.js';
+import type { MaxPrefixes, ProgramClusterRoutes } from '../resources/types.js';
 
 export type PeerType = 'mesh' | 'global' | 'node' | 'localWorkload';
 export type NextHopMode = 'self' | 'keep' | 'auto';
@@ -81,6 +81,8 @@ export interface DesiredPeer {
    * `WorkloadEndpoint <namespace>/<name>` or `endpoint-status <file>`; null otherwise.
    */
   workload: string | null;
+  /** petrel's max-prefix limit (BGPPeer annotations); absent: no limit, as Calico's BIRD. */
+  maxPrefixes?: MaxPrefixes;
 }
 
 export interface OriginatedPrefix {
@@ -147,4 +149,18 @@ export interface DesiredState {
   normalRoutePriority: { ipv4: number; ipv6: number };
   /** Things an operator should know (missing secrets, filters, addresses). */
   warnings: string[];
+  /**
+   * Other nodes' VXLAN tunnel endpoints (Node.ipv4VXLANTunnelAddr and
+   * vxlanTunnelMACAddr), keyed by their BGP address: what the FIB needs for
+   * `via <VTEP> dev vxlan.calico onlink` routes and their neighbour and FDB entries.
+   */
+  vxlanTunnels: VxlanTunnel[];
+}
+
+export interface VxlanTunnel {
+  node: string;
+  /** The node's IPv4 BGP address (Node.bgp.ipv4Address without the length). */
+  nodeIp: string;
+  vtepIp: string;
+  vtepMac: string;
 }

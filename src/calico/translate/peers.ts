@@ -107,6 +107,7 @@ export type BgpPeerOptions = Pick<
   | 'importFilters'
   | 'exportFilters'
   | 'fromBgpPeer'
+  | 'maxPrefixes'
 >;
 
 /**
@@ -142,6 +143,7 @@ export function bgpPeerOptions(ctx: PeerContext, from: BgpPeer, family: Family, 
     importFilters: filtersForPeer(ctx.cluster.resources, spec.filters, 'import', family),
     exportFilters: filtersForPeer(ctx.cluster.resources, spec.filters, 'export', family),
     fromBgpPeer: from.name,
+    ...(from.maxPrefixes ? { maxPrefixes: from.maxPrefixes } : {}),
   };
 }
 

@@ -28,6 +28,8 @@ export interface PlanPeerJson {
   reachableBy: string | null;
   importFilters: FilterRef[];
   exportFilters: FilterRef[];
+  /** petrel's max-prefix limit from BGPPeer annotations; null: none. */
+  maxPrefixes: { limit: number; action: 'restart' | 'warn' } | null;
 }
 
 export interface PlanJson {
@@ -71,6 +73,7 @@ export function toPlanJson(s: DesiredState): PlanJson {
       reachableBy: p.reachableBy,
       importFilters: structuredClone(p.importFilters),
       exportFilters: structuredClone(p.exportFilters),
+      maxPrefixes: p.maxPrefixes ? { ...p.maxPrefixes } : null,
     })),
     originate: s.originate.map((o) => ({ ...o })),
     pools: s.pools.map((p) => ({ ...p })),

@@ -367,6 +367,7 @@ describe('calico local workload peering', () => {
       reachableBy: null,
       importFilters: importFilter(family === 'ipv4' ? '44.0.0.0/16' : '5000::/64'),
       exportFilters: [], // the filter has no export rules: calico_export_to_bgp_peers(false); reject;
+      maxPrefixes: null,
     });
 
     it('renders the two Local_Workload sessions of each family with the options of the BGPPeer each status file names', () => {
@@ -550,6 +551,7 @@ describe('calico local workload peering', () => {
       localAddress,
       importFilters: [{ name: 'child-routes', rules: [rule('accept', imported)] }],
       exportFilters: [{ name: 'child-routes', rules: [rule('reject', null)] }],
+      maxPrefixes: null,
     });
     const mesh = (name: string, address: string, family: 'ipv4' | 'ipv6', passive: boolean, sourceAddress: string) => ({
       name,
@@ -563,6 +565,7 @@ describe('calico local workload peering', () => {
       localAddress: null,
       importFilters: [],
       exportFilters: [],
+      maxPrefixes: null,
     });
     const rest = { originate: [], pools: [], communities: [], kernelReject: [] };
 

@@ -28,6 +28,16 @@ function expectIssue(yaml: string, kind: string, name: string, field: string, pr
 }
 
 describe('calico resources: validation', () => {
+  it('reads petrel\'s max-prefix annotations on a BGPPeer, and names the annotation at fault', () => {
+    const ann = (a: string) => `  annotations:\n${a}`;
+    const ok = loadResources(doc('BGPPeer', 'tor', 'peerIP: 10.0.0.1\nasNumber: 65001', ann('    petrel.dev/max-prefixes: "1000"\n    petrel.dev/max-prefixes-action: warn\n')), 't.yaml');
+    assert.deepEqual(ok.bgpPeers[0]!.maxPrefixes, { limit: 1000, action: 'warn' });
+    const dflt = loadResources(doc('BGPPeer', 'tor', 'peerIP: 10.0.0.1\nasNumber: 65001', ann('    petrel.dev/max-prefixes: "5"\n')), 't.yaml');
+    assert.deepEqual(dflt.bgpPeers[0]!.maxPrefixes, { limit: 5, action: 'restart' }, 'restart is the default action');
+    expectIssue(doc('BGPPeer', 'tor', 'peerIP: 10.0.0.1\nasNumber: 65001', ann('    petrel.dev/max-prefixes: "many"\n')), 'BGPPeer', 'tor', 'metadata.annotations["petrel.dev/max-prefixes"]', /not a whole number/);
+    expectIssue(doc('BGPPeer', 'tor', 'peerIP: 10.0.0.1\nasNumber: 65001', ann('    petrel.dev/max-prefixes: "5"\n    petrel.dev/max-prefixes-action: drop\n')), 'BGPPeer', 'tor', 'metadata.annotations["petrel.dev/max-prefixes-action"]', /not restart or warn/);
+  });
+
   it('accepts every field of every kind and types them', () => {
     const r = loadResources(
       [

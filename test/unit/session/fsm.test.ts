@@ -139,6 +139,21 @@ describe('session: RFC 4271 FSM', () => {
     assert.equal(up.s.idleHoldMs, 5000);
   });
 
+  it('AutomaticStop (event 8, max prefix): the given Cease goes out, Idle, and the session restarts by itself after the idle hold', () => {
+    const up = run(createSession(config()), TO_ESTABLISHED);
+    assert.equal(up.s.state, 'Established');
+    const limit = { type: 'NOTIFICATION' as const, code: 6, subcode: 1, data: Uint8Array.of(0, 1, 1, 0, 0, 0, 10) };
+    const r = run(up.s, [{ type: 'AutomaticStop', notification: limit }]);
+    assert.equal(r.s.state, 'Idle');
+    assert.deepEqual(notifications(r.out), ['6/1']);
+    assert.deepEqual([...(sent(r.out)[0] as { data: Uint8Array }).data], [0, 1, 1, 0, 0, 0, 10]);
+    assert.equal(r.out.find((o) => o.type === 'Down')?.type, 'Down');
+    assert.deepEqual(timer(r.out, 'IdleHold'), [5000], 'restarts after the idle hold, unlike Stop');
+    assert.equal(run(r.s, [{ type: 'TimerExpired', timer: 'IdleHold' }]).s.state, 'Active');
+    // In Idle already there is nothing to stop.
+    assert.deepEqual(run(r.s, [{ type: 'AutomaticStop', notification: limit }]).out, []);
+  });
+
   it('answers unexpected messages with RFC 6608 subcodes, the message type as data', () => {
     const update: BgpMessage = { type: 'UPDATE', withdrawn: [], attributes: [], nlri: [] };
     const data = (out: SessionOutput[]) => sent(out).flatMap((m) => (m.type === 'NOTIFICATION' ? [[m.code, m.subcode, ...m.data]] : []));

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { nullLogger } from '../../../src/lib/logger.js';
+import { MemoryLogger, nullLogger } from '../../../src/lib/logger.js';
 import type { TimerPort } from '../../../src/lib/timer.js';
 import { parseIpv4 } from '../../../src/lib/prefix.js';
 import { buildOpen, defaultSessionConfig, negotiate, type Negotiated } from '../../../src/session/index.js';
@@ -139,5 +139,36 @@ describe('speaker: a neighbor', () => {
     c.n.onUpdate(update(['10.244.5.0']));
     c.n.onDown(false, 0);
     assert.equal(c.n.adjRibIn.size, 0, 'a non-graceful end drops everything');
+  });
+
+  describe('max-prefix limits (RFC 4486)', () => {
+    function limited(action: 'restart' | 'warn') {
+      const sent: Uint8Array[] = [];
+      const stops: { code: number; subcode: number; data: number[] }[] = [];
+      const log = new MemoryLogger();
+      const n = new Neighbor('Global_10_0_0_2', { sendRaw: (m) => (sent.push(...m), true), automaticStop: (x) => stops.push({ code: x.code, subcode: x.subcode, data: [...x.data] }) }, new FakeTimers(), log);
+      n.setPrefixLimit({ limit: 2, action });
+      n.onEstablished(negotiated([]), [], origin);
+      return { n, stops, log };
+    }
+
+    it('action restart: the UPDATE that crosses the limit ends the session with Cease 6/1, data AFI, SAFI and the limit', () => {
+      const { n, stops } = limited('restart');
+      n.onUpdate(update(['10.1.0.0', '10.1.0.64']));
+      assert.equal(stops.length, 0, 'at the limit is allowed');
+      n.onUpdate(update(['10.1.0.128']));
+      assert.deepEqual(stops, [{ code: 6, subcode: 1, data: [0, 1, 1, 0, 0, 0, 2] }]);
+      n.onUpdate(update(['10.1.0.192']));
+      assert.equal(stops.length, 1, 'asked once, not per UPDATE');
+    });
+
+    it('action warn: the session stays and the crossing is logged once', () => {
+      const { n, stops, log } = limited('warn');
+      n.onUpdate(update(['10.1.0.0', '10.1.0.64', '10.1.0.128']));
+      n.onUpdate(update(['10.1.0.192']));
+      assert.equal(stops.length, 0);
+      assert.equal(n.adjRibIn.size, 4);
+      assert.equal(log.lines.filter((l) => /max-prefix limit exceeded/.test(l.msg)).length, 1);
+    });
   });
 });
