@@ -34,12 +34,15 @@ export { toPlanJson, type PlanJson, type PlanPeerJson } from './translate/plan-j
 export { evaluateExport, globMatch, type ExportCandidate } from './translate/policy.js';
 export { hashRouterId } from './translate/router-id.js';
 export { diffDesiredState, sessionsDisturbed, type PeerField, type StateChange } from './diff.js';
+export { FileDatastore, parseDatastoreUrl, type FileDatastoreOptions } from './datastore/file-datastore.js';
 export {
   consoleLogger,
-  FileDatastore,
-  parseDatastoreUrl,
+  type CalicoDatastore,
   type DatastoreLogger,
   type DatastoreRejection,
   type DatastoreUpdate,
-  type FileDatastoreOptions,
-} from './datastore/file-datastore.js';
+  type SyncState,
+} from './datastore/pipeline.js';
+export { createDatastore, describeSpec, parseDatastoreSpec, type CreateDatastoreOptions, type DatastoreEnv, type DatastoreSpec } from './datastore/spec.js';
+export { KubernetesDatastore, type KubernetesDatastoreOptions } from './datastore/kubernetes/kubernetes-datastore.js';
+export { EtcdDatastore, type EtcdDatastoreOptions } from './datastore/etcd/etcd-datastore.js';

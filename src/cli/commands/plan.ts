@@ -1,7 +1,8 @@
 /**
- * `petrel plan --node NAME --datastore file:PATH`: the desired state of one
- * node as JSON (the contract in README.md). Exits 1 with every validation
- * problem listed when the datastore is invalid.
+ * `petrel plan --node NAME --datastore file:PATH | kubernetes | etcdv3:ENDPOINTS`:
+ * the desired state of one node as JSON (the contract in README.md). Exits 1
+ * with every validation problem listed when the datastore is invalid. A live
+ * datastore is read once (list, or a range read) and left.
  */
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
@@ -9,8 +10,12 @@ import {
   CalicoConfigError,
   computeDesiredState,
   readEndpointStatusDir,
+  createDatastore,
   loadResources,
-  parseDatastoreUrl,
+  parseDatastoreSpec,
+  type DatastoreSpec,
+  type DesiredState,
+  type TranslationEnv,
   toPlanJson,
   UnknownNodeError,
 } from '../../calico/index.js';
@@ -27,8 +32,14 @@ export async function runPlan(args: string[]): Promise<number> {
   });
   const node = values.node ?? process.env['NODENAME'];
   if (!node) throw new Error('plan: --node NAME is required (or set NODENAME)');
-  if (!values.datastore) throw new Error('plan: --datastore file:PATH is required');
-  const path = parseDatastoreUrl(values.datastore);
+  const spec = parseDatastoreSpec(values.datastore, process.env);
+  if (!spec) throw new Error('plan: --datastore file:PATH | kubernetes | etcdv3:ENDPOINTS (or DATASTORE_TYPE) is required');
+  const env: TranslationEnv = {
+    ...(process.env['CALICO_ROUTER_ID'] !== undefined ? { CALICO_ROUTER_ID: process.env['CALICO_ROUTER_ID'] } : {}),
+    ...(process.env['CALICO_ADVERTISE_CLUSTER_IPS'] !== undefined ? { CALICO_ADVERTISE_CLUSTER_IPS: process.env['CALICO_ADVERTISE_CLUSTER_IPS'] } : {}),
+  };
+  if (spec.type !== 'file') return planLive(spec, node, env, values.quiet);
+  const path = spec.path;
   let text: string;
   try {
     text = await readFile(path, 'utf8');
@@ -41,10 +52,7 @@ export async function runPlan(args: string[]): Promise<number> {
     const statusDir = values['endpoint-status-dir'];
     const statuses = statusDir ? await readEndpointStatusDir(statusDir) : null;
     if (statuses && !values.quiet) for (const w of statuses.warnings) console.error(`petrel: warning: ${w}`);
-    const state = computeDesiredState(resources, node, {
-      ...(process.env['CALICO_ROUTER_ID'] !== undefined ? { CALICO_ROUTER_ID: process.env['CALICO_ROUTER_ID'] } : {}),
-      ...(process.env['CALICO_ADVERTISE_CLUSTER_IPS'] !== undefined ? { CALICO_ADVERTISE_CLUSTER_IPS: process.env['CALICO_ADVERTISE_CLUSTER_IPS'] } : {}),
-    }, statuses ? { endpointStatuses: statuses.statuses } : {});
+    const state = computeDesiredState(resources, node, env, statuses ? { endpointStatuses: statuses.statuses } : {});
     if (!values.quiet) for (const w of state.warnings) console.error(`petrel: warning: ${w}`);
     console.log(JSON.stringify(toPlanJson(state), null, 2));
     return 0;
@@ -54,5 +62,34 @@ export async function runPlan(args: string[]): Promise<number> {
       return 1;
     }
     throw e;
+  }
+}
+
+/** Read a live datastore once; a server that cannot be reached within the time limit is an error. */
+async function planLive(spec: Exclude<DatastoreSpec, { type: 'file' }>, node: string, env: TranslationEnv, quiet: boolean): Promise<number> {
+  const silent = () => undefined;
+  const warn = (m: string) => {
+    if (!quiet) console.error(`petrel: warning: ${m}`);
+  };
+  const ds = createDatastore(spec, { nodeName: node, env, logger: { info: silent, warn, error: warn } });
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const state = await Promise.race([
+      ds.start(),
+      new Promise<DesiredState>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`plan: ${ds.description} did not answer within 30 s`)), 30_000);
+      }),
+    ]);
+    console.log(JSON.stringify(toPlanJson(state), null, 2));
+    return 0;
+  } catch (e) {
+    if (e instanceof CalicoConfigError || e instanceof UnknownNodeError) {
+      console.error(`petrel: invalid datastore ${ds.description}:\n${e.message}`);
+      return 1;
+    }
+    throw e;
+  } finally {
+    clearTimeout(timer);
+    ds.stop();
   }
 }

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { parseDatastoreUrl } from '../../calico/index.js';
+import { describeSpec, parseDatastoreSpec } from '../../calico/index.js';
 import { DEFAULT_API_SOCKET, startApiServer } from '../../api/index.js';
 import { daemonApiProvider } from '../../daemon/api-provider.js';
 import { Daemon } from '../../daemon/daemon.js';
@@ -10,7 +10,8 @@ const LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error', 'none'];
 
 /**
  * `petrel run`: the daemon. Flags win over calico-node's environment
- * variables (NODENAME, CALICO_DATASTORE_FILE, CALICO_ROUTER_ID).
+ * variables (NODENAME, DATASTORE_TYPE, KUBECONFIG, ETCD_ENDPOINTS and the
+ * ETCD_*_FILE TLS files, CALICO_DATASTORE_FILE, CALICO_ROUTER_ID).
  */
 export async function runDaemon(args: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -30,31 +31,30 @@ export async function runDaemon(args: string[]): Promise<number> {
   });
   const node = values.node ?? process.env.NODENAME;
   if (!node) throw new Error('--node NAME (or NODENAME) is required');
-  const datastore = values.datastore ?? (process.env.CALICO_DATASTORE_FILE ? `file:${process.env.CALICO_DATASTORE_FILE}` : undefined);
-  if (!datastore) throw new Error('--datastore file:PATH is required');
+  const datastore = parseDatastoreSpec(values.datastore, process.env);
+  if (!datastore) throw new Error('--datastore file:PATH | kubernetes | etcdv3:ENDPOINTS (or DATASTORE_TYPE) is required');
   const level = values['log-level'] as LogLevel;
   if (!LEVELS.includes(level)) throw new Error(`--log-level must be one of ${LEVELS.join(', ')}`);
   const port = values.port === undefined ? undefined : Number(values.port);
   if (port !== undefined && (!Number.isInteger(port) || port < 1 || port > 65535)) throw new Error(`--port ${values.port}: not a TCP port`);
   const proto = Number(values['route-protocol']);
-  if (!Number.isInteger(proto) || proto < 1 || proto > 255) throw new Error(`--route-protocol ${values['route-protocol']}: must be 1-255`);
+  // 1-3 are the kernel's own (redirect, kernel, boot: Felix's workload routes); petrel would take them for its own.
+  if (!Number.isInteger(proto) || proto < 4 || proto > 255) throw new Error(`--route-protocol ${values['route-protocol']}: must be 4-255 (12 is bird)`);
   if (values.fib !== 'none' && values.fib !== 'kernel') throw new Error('--fib must be kernel or none');
-  if (values.fib === 'kernel') {
-    // Refuse rather than pretend: routes would silently never reach the kernel.
-    throw new Error('--fib kernel: kernel programming is not implemented yet (use --fib none); see README "Status"');
-  }
   const log = createLogger(level, { node });
   const daemon = new Daemon({
     node,
-    datastorePath: parseDatastoreUrl(datastore),
+    datastore,
     ...(values.listen ? { listen: values.listen } : {}),
     ...(port !== undefined ? { port } : {}),
     allowLoopbackNextHop: values['allow-loopback-next-hops'],
+    ...(values.fib === 'kernel' ? { fib: { protocol: proto } } : {}),
     // calico-node's Felix writes workload status here (local workload peering).
     endpointStatusDir: values['endpoint-status-dir'] ?? DEFAULT_ENDPOINT_STATUS_DIR,
     env: { ...(process.env.CALICO_ROUTER_ID ? { CALICO_ROUTER_ID: process.env.CALICO_ROUTER_ID } : {}) },
     log,
   });
+  log.info({ datastore: describeSpec(datastore) }, 'reading the datastore');
   await daemon.start();
   const api = await startApiServer(daemonApiProvider(daemon), { unixSocket: values['api-socket'] ?? DEFAULT_API_SOCKET, log });
   await new Promise<void>((resolve) => {
