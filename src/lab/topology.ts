@@ -169,6 +169,16 @@ export function isVariant(s: string): s is LabVariant {
   return (VARIANTS as readonly string[]).includes(s);
 }
 
+/**
+ * Whether `at` should hold a kernel route for `of`'s block. Without
+ * encapsulation a block in the other subnet has an off-link next hop (the
+ * remote node), which the kernel refuses: the route is expected missing, and
+ * the packets take the default route to a router that knows no pod blocks.
+ */
+export function expectKernelRoute(variant: LabVariant, at: LabNode, of: LabNode): boolean {
+  return at.subnet === of.subnet || expectReachable(variant, at, of);
+}
+
 /** Whether a ping from a pod on `from` to a pod on `to` should succeed in this variant. */
 export function expectReachable(variant: LabVariant, from: LabNode, to: LabNode): boolean {
   if (from.subnet === to.subnet) return true;

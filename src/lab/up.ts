@@ -86,7 +86,7 @@ export async function labUp(opts: UpOptions): Promise<LabReport> {
   await Promise.all(daemons.map(([n, p]) => waitForApi(dir, n, p, 60_000)));
 
   say('waiting for BGP sessions and kernel routes');
-  const convergence = await waitForConvergence(dir, nodes, info.tor, opts.convergeTimeoutMs ?? 60_000);
+  const convergence = await waitForConvergence(opts.variant, dir, nodes, info.tor, opts.convergeTimeoutMs ?? 60_000);
   say('collecting route tables, peers and pings');
   return collectReport(opts.variant, dir, nodes, convergence);
 }
