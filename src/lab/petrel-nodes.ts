@@ -32,6 +32,13 @@ export function apiSocket(labDir: string, n: LabNode): string {
   return join(nodeDir(labDir, n), 'petrel.sock');
 }
 
+const processName = (n: LabNode): string => `petrel-${n.name}`;
+
+/** The daemon's log (startDetached names it after the process). */
+export function petrelLog(labDir: string, n: LabNode): string {
+  return join(nodeDir(labDir, n), `${processName(n)}.log`);
+}
+
 export function startPetrel(labDir: string, datastore: string, n: LabNode, fib: FibMode): LabProcess {
   const dir = nodeDir(labDir, n);
   mkdirSync(join(dir, 'endpoint-status'), { recursive: true });
@@ -52,7 +59,7 @@ export function startPetrel(labDir: string, datastore: string, n: LabNode, fib: 
     '--log-level',
     'info',
   ];
-  return startDetached(n.ns, `petrel-${n.name}`, file, run, dir);
+  return startDetached(n.ns, processName(n), file, run, dir);
 }
 
 /** Wait until the daemon answers on its API socket; a daemon that exits first is an error with its log. */

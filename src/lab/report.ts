@@ -4,12 +4,13 @@
  * VXLAN variants), each node's peers as `petrel status` prints them, the
  * router's table (and FRR's sessions with a ToR), and the pod-to-pod pings.
  */
+import { readFile } from 'node:fs/promises';
 import { connectApi, type PeerInfo } from '../api/index.js';
 import { formatStatus } from '../cli/commands/status.js';
 import type { Convergence } from './converge.js';
 import { vtysh } from './frr-router.js';
 import { pingAll, type PingResult } from './pings.js';
-import { apiSocket } from './petrel-nodes.js';
+import { apiSocket, petrelLog } from './petrel-nodes.js';
 import { cmd, inNs } from './shell.js';
 import { ROUTER_NS, SUBNETS, VARIANT_INFO, VXLAN_DEVICE, type LabNode, type LabVariant } from './topology.js';
 
@@ -22,6 +23,23 @@ export interface NodeReport {
   readonly peers: PeerInfo[];
   /** `petrel status` against the node's API socket. */
   readonly status: string;
+  /** What petrel logged about kernel routes it could not write (its FIB's warnings and errors). */
+  readonly fibProblems: string[];
+}
+
+/** The FIB's warnings and errors from a petrel log (pino JSON lines), each said once. */
+export function fibProblems(logText: string): string[] {
+  const out = new Set<string>();
+  for (const line of logText.split('\n')) {
+    if (!line.includes('"component":"fib"')) continue;
+    try {
+      const rec = JSON.parse(line) as { level?: number; msg?: string };
+      if ((rec.level ?? 0) >= 40 && rec.msg) out.add(rec.msg);
+    } catch {
+      /* a partial last line */
+    }
+  }
+  return [...out];
 }
 
 export interface LabReport {
@@ -46,10 +64,12 @@ async function nodeReport(labDir: string, n: LabNode, vxlan: boolean): Promise<N
   } finally {
     client.close();
   }
-  if (!vxlan) return { node: n, routes, peers, status };
+  const log = await readFile(petrelLog(labDir, n), 'utf8').catch(() => '');
+  const problems = fibProblems(log);
+  if (!vxlan) return { node: n, routes, peers, status, fibProblems: problems };
   const neigh = (await inNs(n.ns, 'ip', ['neigh', 'show', 'dev', VXLAN_DEVICE], { allowFail: true })).stdout;
   const fdb = (await inNs(n.ns, 'bridge', ['fdb', 'show', 'dev', VXLAN_DEVICE], { allowFail: true })).stdout;
-  return { node: n, routes, vxlan: { neigh, fdb }, peers, status };
+  return { node: n, routes, vxlan: { neigh, fdb }, peers, status, fibProblems: problems };
 }
 
 export async function collectReport(variant: LabVariant, labDir: string, nodes: readonly LabNode[], convergence?: Convergence): Promise<LabReport> {
@@ -93,6 +113,7 @@ export function formatReport(r: LabReport): string {
   out.push('', '== Route tables (ip route) ==');
   for (const n of r.nodes) {
     out.push('', `${n.node.name} (${n.node.address}) $ ip route`, indent(n.routes));
+    for (const p of n.fibProblems) out.push(`  petrel's FIB on ${n.node.name}: ${p}`);
     if (n.vxlan) {
       out.push(`${n.node.name} $ ip neigh show dev ${VXLAN_DEVICE}`, indent(n.vxlan.neigh || '(none)'));
       out.push(`${n.node.name} $ bridge fdb show dev ${VXLAN_DEVICE}`, indent(n.vxlan.fdb || '(none)'));

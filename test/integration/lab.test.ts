@@ -11,6 +11,8 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { PeerInfo } from '../../src/api/index.js';
+import { computeDesiredState, loadResources } from '../../src/calico/index.js';
+import { labDatastore } from '../../src/lab/datastore.js';
 import { kernelRoutes, type KernelRoute } from '../../src/lab/converge.js';
 import { labDown, labNamespaces } from '../../src/lab/down.js';
 import type { LabReport } from '../../src/lab/report.js';
@@ -156,6 +158,24 @@ async function assertNothingLeft(): Promise<void> {
   const links = execFileSync('ip', ['-o', 'link', 'show'], { encoding: 'utf8' });
   assert.ok(!/\b(br-lan\d+|cali[0-9a-f]{11}|vxlan\.calico|k8s-\w+@)/.test(links), `root namespace links: ${links}`);
 }
+
+describe('petrel lab datastore', function () {
+  for (const variant of VARIANTS) {
+    it(`${variant}: Calico reads it without warnings; each node's peers are the variant's`, function () {
+      const res = loadResources(labDatastore(variant, nodes), `${variant}.yaml`);
+      assert.deepEqual(res.warnings, [], 'warnings');
+      for (const n of nodes) {
+        const st = computeDesiredState(res, n.name);
+        assert.deepEqual(st.warnings, [], `${n.name}: warnings`);
+        const want = variant === 'tor' ? [SUBNETS[n.subnet].gateway] : variant === 'rr' && n !== ctr ? [ctr.address] : nodes.filter((o) => o !== n).map((o) => o.address);
+        assert.deepEqual(st.peers.map((p) => p.address).sort(), want.sort(), `${n.name}: peers`);
+        assert.equal(st.peers.every((p) => p.routeReflectorClient), variant === 'rr' && n === ctr, `${n.name}: route reflector clients`);
+        assert.deepEqual(st.originate.map((o) => o.prefix), [n.block], `${n.name}: originated blocks`);
+        assert.equal(st.vxlanTunnels.length, variant === 'vxlan' || variant === 'crosssubnet' ? nodes.length - 1 : 0, `${n.name}: remote VTEPs`);
+      }
+    });
+  }
+});
 
 describe('petrel lab', function () {
   this.timeout(180_000);
