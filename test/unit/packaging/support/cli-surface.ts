@@ -7,7 +7,7 @@
  * that names a flag petrel does not have fails here rather than in a cluster.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, posix } from 'node:path';
 import { readRepo, repoPath } from './repo.js';
 
 export interface OptionSpec {
@@ -39,8 +39,9 @@ function parseOptions(source: string): Map<string, OptionSpec> {
 export function cliSurface(): Map<string, CommandSurface> {
   const main = readRepo('src/cli/main.ts');
   const importOf = new Map<string, string>();
-  for (const m of main.matchAll(/import\s*\{([^}]*)\}\s*from\s*'\.\/(commands\/[^']+)\.js'/g)) {
-    for (const name of m[1]!.split(',').map((s) => s.trim()).filter(Boolean)) importOf.set(name, `src/cli/${m[2]}.ts`);
+  for (const m of main.matchAll(/import\s*\{([^}]*)\}\s*from\s*'(\.\.?\/[^']+)\.js'/g)) {
+    const file = posix.normalize(posix.join('src/cli', `${m[2]}.ts`));
+    for (const name of m[1]!.split(',').map((s) => s.trim()).filter(Boolean)) importOf.set(name, file);
   }
   const out = new Map<string, CommandSurface>();
   // `case 'a': case 'b': return runX(rest);`
