@@ -504,10 +504,22 @@ export function useLab(): void {
   });
   after(async function () {
     this.timeout(60_000);
+    // A failed before hook fails no test (afterEach never sees it): show and keep the logs then too.
+    if (!failed && this.test?.parent && hookFailed(this.test.parent)) {
+      failed = true;
+      console.log(logTails(40, ['suite']));
+    }
     await cleanupAll();
     if (runDir && !failed && !process.env.PETREL_KEEP_LOGS) rmSync(runDir, { recursive: true, force: true });
     else if (runDir) console.log(`      (configs and logs kept in ${runDir})`);
   });
+}
+
+/** Whether a before/after hook of `suite` or of a suite inside it failed (mocha marks a failed hook's state). */
+function hookFailed(suite: Mocha.Suite): boolean {
+  const hooks = suite as unknown as { _beforeAll?: Mocha.Hook[]; _beforeEach?: Mocha.Hook[]; _afterEach?: Mocha.Hook[] };
+  const own = [...(hooks._beforeAll ?? []), ...(hooks._beforeEach ?? []), ...(hooks._afterEach ?? [])];
+  return own.some((h) => h.state === 'failed') || suite.suites.some(hookFailed);
 }
 
 // ------------------------------------------------------------------ small helpers
