@@ -6,7 +6,7 @@ import { parseCidr } from '../address.js';
 import type { CalicoResources } from '../resources/types.js';
 import { ClusterView } from './cluster.js';
 import { communityAdvertisements } from './communities.js';
-import type { DesiredState, OriginatedPrefix } from './desired-state.js';
+import type { DesiredState, OriginatedPrefix, VxlanTunnel } from './desired-state.js';
 import type { EndpointStatus } from '../datastore/endpoint-status.js';
 import { localWorkloadPeers, workloadsFromEndpoints, workloadsFromStatuses } from './local-workloads.js';
 import { peersForNode, type PeerContext } from './peers.js';
@@ -47,6 +47,18 @@ export class UnknownNodeError extends Error {
 }
 
 const DEFAULT_NORMAL_PRIORITY = 1024;
+
+/** Every other node with a complete IPv4 VTEP (address and MAC) and a BGP address, by name. */
+function vxlanTunnels(cluster: ClusterView, me: string): VxlanTunnel[] {
+  const out: VxlanTunnel[] = [];
+  for (const n of cluster.nodes) {
+    const vtep = n.node.ipv4VXLANTunnelAddr;
+    const mac = n.node.vxlanTunnelMACAddr;
+    if (n.name === me || !n.ipv4 || !vtep || !mac) continue;
+    out.push({ node: n.name, nodeIp: n.ipv4.ip.text, vtepIp: vtep.text, vtepMac: mac });
+  }
+  return out.sort((a, b) => (a.node < b.node ? -1 : a.node > b.node ? 1 : 0));
+}
 
 export function computeDesiredState(resources: CalicoResources, nodeName: string, env: TranslationEnv = {}, inputs: TranslationInputs = {}): DesiredState {
   const cluster = new ClusterView(resources);
@@ -141,5 +153,6 @@ export function computeDesiredState(resources: CalicoResources, nodeName: string
     ignoredInterfaces: [...(g.ignoredInterfaces ?? []), 'cali*', 'kube-ipvs*'],
     normalRoutePriority,
     warnings,
+    vxlanTunnels: vxlanTunnels(cluster, nodeName),
   };
 }
