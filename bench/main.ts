@@ -102,7 +102,10 @@ async function main(): Promise<void> {
     ...impls.map((i) => `- ${i.name}: ${i.version({ petrelDir })}`),
     '',
   ];
-  const text = [...header, resultTable(results), '', 'Load generator (one process, all sessions):', '', generatorTable(results), '', ...profiles].join('\n');
+  const legend =
+    'converge: first UPDATE written to every watcher holding every route; withdraw: the same for the withdrawals. CPU: the daemon\'s utime+stime over both phases. ' +
+    'Peak RSS: VmHWM at the end; growth and B/prefix: peak minus RSS with sessions up and no routes, per distinct prefix held. petrel ÷ it: above 1 petrel is slower or larger.';
+  const text = [...header, resultTable(results), '', legend, '', 'Load generator (one process, all sessions):', '', generatorTable(results), '', ...profiles].join('\n');
   console.log(text);
   const out = opt.out ?? join(REPO, 'dist-bench', 'results', `bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
   mkdirSync(dirname(out), { recursive: true });

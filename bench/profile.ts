@@ -71,8 +71,14 @@ export function summarizeProfile(file: string, root: string, topN = 25): Profile
 }
 
 export function formatProfile(s: ProfileSummary, title: string): string {
-  const l = [`### petrel profile: ${title}`, '', `${s.file}: wall ${(s.wallMs / 1000).toFixed(1)} s, busy ${(s.busyMs / 1000).toFixed(2)} s (GC ${(s.gcMs / 1000).toFixed(2)} s), idle ${(s.idleMs / 1000).toFixed(1)} s`, ''];
-  l.push('| self ms | % busy | function | where |', '|---:|---:|---|---|');
+  const l = [
+    `### petrel profile: ${title}`,
+    '',
+    `Whole run of the daemon (start-up, sessions, both phases). Sampled wall time: on a loaded machine it includes time the process waited for a CPU, so read the shares. ` +
+      `Wall ${(s.wallMs / 1000).toFixed(1)} s, busy ${(s.busyMs / 1000).toFixed(2)} s (GC ${(s.gcMs / 1000).toFixed(2)} s), idle ${(s.idleMs / 1000).toFixed(1)} s.`,
+    '',
+  ];
+  l.push('| self ms (sampled) | % of busy | function | where |', '|---:|---:|---|---|');
   for (const r of s.top) l.push(`| ${r.selfMs.toFixed(1)} | ${(r.share * 100).toFixed(1)} | ${r.name} | ${r.where} |`);
   return l.join('\n');
 }

@@ -50,16 +50,18 @@ export function resultTable(results: readonly RunResult[]): string {
 
 export function generatorTable(results: readonly RunResult[]): string {
   const l = [
-    '| scenario | implementation | sessions | UPDATEs sent | established s | send s (announce) | gen CPU s (announce+withdraw) | gen event-loop use (max) | UPDATEs received |',
-    '|---|---|---:|---:|---:|---:|---:|---:|---:|',
+    '| scenario | implementation | sessions | UPDATEs sent | established s | send s (announce) | gen CPU s (both phases) | gen CPU ÷ phase time (max) | gen event-loop use (max) | UPDATEs received | load avg (start, end) |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|',
   ];
   for (const r of results) {
     const ps = [r.announce, r.withdraw].filter((p) => p !== undefined);
     const cpu = ps.reduce((a, p) => a + p.genCpuSeconds, 0);
     const elu = Math.max(0, ...ps.map((p) => p.genEventLoopUtilization));
     const rx = ps.reduce((a, p) => a + p.updatesReceived, 0);
+    const share = Math.max(0, ...ps.map((p) => (p.seconds > 0 ? p.genCpuSeconds / p.seconds : 0)));
+    const load = r.loadAvg ? `${r.loadAvg[0].toFixed(1)}, ${r.loadAvg[1].toFixed(1)}` : '-';
     l.push(
-      `| ${r.scenario} | ${r.impl} | ${r.sessions} | ${r.updatesSent} | ${r.establishSeconds?.toFixed(2) ?? '-'} | ${r.announce?.sendSeconds.toFixed(3) ?? '-'} | ${ps.length ? cpu.toFixed(2) : '-'} | ${ps.length ? `${(elu * 100).toFixed(0)}%` : '-'} | ${ps.length ? rx : '-'} |`,
+      `| ${r.scenario} | ${r.impl} | ${r.sessions} | ${r.updatesSent} | ${r.establishSeconds?.toFixed(2) ?? '-'} | ${r.announce?.sendSeconds.toFixed(3) ?? '-'} | ${ps.length ? cpu.toFixed(2) : '-'} | ${ps.length ? `${(share * 100).toFixed(0)}%` : '-'} | ${ps.length ? `${(elu * 100).toFixed(0)}%` : '-'} | ${ps.length ? rx : '-'} | ${load} |`,
     );
   }
   return l.join('\n');

@@ -4,6 +4,7 @@
  * daemon's CPU and memory read from /proc around them.
  */
 import { mkdirSync, readdirSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { LoadGen } from './loadgen/client.js';
 import type { PhaseResult } from './loadgen/protocol.js';
@@ -41,6 +42,8 @@ export interface RunResult {
   readonly rssPeak?: number;
   /** (peak - baseline) / distinct prefixes the daemon held. */
   readonly peakGrowthPerPrefix?: number;
+  /** The machine's 1-minute load average when the run started and ended (the machine is shared: read times with it). */
+  readonly loadAvg?: readonly [number, number];
   readonly logFile?: string;
   readonly profileFile?: string;
 }
@@ -54,6 +57,7 @@ export async function runOne(impl: Impl, sc: Scenario, o: RunOptions): Promise<R
   const missing = impl.missing(o);
   if (missing) return { ...base, ok: false, error: missing, sessions: 0, prefixesSent: 0, updatesSent: 0 };
 
+  const load0 = loadavg()[0]!;
   const gen = new LoadGen();
   let r: Partial<RunResult> = {};
   const setup = await gen.setup(sc.gen(impl.sessionMode(sc.spec)));
@@ -97,6 +101,7 @@ export async function runOne(impl: Impl, sc: Scenario, o: RunOptions): Promise<R
     ...base,
     ok: false,
     ...r,
+    loadAvg: [load0, loadavg()[0]!],
     sessions: setup.sessions,
     prefixesSent: setup.prefixes,
     updatesSent: setup.updates,

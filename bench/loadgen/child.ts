@@ -7,7 +7,8 @@
  * orchestrator's own work (reading /proc, spawning daemons) stays out of
  * this process's event loop.
  */
-import { connect, createServer, type Server } from 'node:net';
+import { createServer, type Server } from 'node:net';
+import { Dialer } from './dialer.js';
 import { performance } from 'node:perf_hooks';
 import { PrefixCounter } from './counter.js';
 import { senderBytes, spaceBase, type SenderBytes } from './routes.js';
@@ -20,6 +21,7 @@ interface Lab {
   readonly bytes: Map<number, SenderBytes>;
   readonly watchers: readonly (WatcherSpec & { readonly s: GenBgpSession })[];
   readonly servers: Server[];
+  readonly dialer: Dialer;
   closing: boolean;
 }
 
@@ -30,20 +32,6 @@ function reply(r: Reply): void {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function dial(s: GenBgpSession, l: Lab): void {
-  if (l.closing) return;
-  const sock = connect({ host: s.spec.remote, port: s.spec.port, localAddress: s.spec.local });
-  const retry = () => {
-    sock.destroy();
-    if (!l.closing && s.state === 'Idle') setTimeout(() => dial(s, l), 250);
-  };
-  sock.once('connect', () => {
-    sock.off('error', retry);
-    s.attach(sock);
-  });
-  sock.once('error', retry);
-}
 
 function startSetup(req: SetupRequest): Lab {
   const base = spaceBase(req.space);
@@ -62,14 +50,9 @@ function startSetup(req: SetupRequest): Lab {
     bytes,
     watchers: req.watchers.map((w) => ({ ...w, s: sessions.get(w.session)! })),
     servers: [],
+    dialer: new Dialer(),
     closing: false,
   };
-  for (const s of sessions.values()) {
-    // A dialled session that drops before a phase is dialled again (a daemon still starting may refuse it).
-    s.onDown = () => {
-      if (s.spec.mode === 'connect' && !l.closing) setTimeout(() => dial(s, l), 250);
-    };
-  }
   // The daemon dials 'accept' sessions: one listener per local address, the peer told apart by its address.
   const byListen = new Map<string, GenBgpSession[]>();
   for (const s of sessions.values()) {
@@ -90,7 +73,7 @@ function startSetup(req: SetupRequest): Lab {
     });
     l.servers.push(srv);
   }
-  for (const s of sessions.values()) if (s.spec.mode === 'connect') dial(s, l);
+  for (const s of sessions.values()) if (s.spec.mode === 'connect') l.dialer.dial(s);
   return l;
 }
 
@@ -192,6 +175,7 @@ async function handle(req: Request): Promise<unknown> {
   if (req.cmd === 'close') {
     if (lab) {
       lab.closing = true;
+      lab.dialer.closing = true;
       for (const s of lab.sessions.values()) s.close();
       for (const srv of lab.servers) srv.close();
     }

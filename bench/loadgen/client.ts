@@ -13,7 +13,9 @@ export class LoadGen {
 
   constructor() {
     // Its own V8 heap and event loop: a large space's bitmaps and prepared UPDATEs are not ours.
-    this.child = fork(CHILD, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: ['--max-old-space-size=4096'] });
+    // PETREL_BENCH_GEN_PROF=DIR: profile the generator itself (is it the bottleneck?).
+    const prof = process.env.PETREL_BENCH_GEN_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.PETREL_BENCH_GEN_PROF] : [];
+    this.child = fork(CHILD, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: ['--max-old-space-size=4096', ...prof] });
     this.child.on('message', (r: Reply) => {
       const w = this.waiting.get(r.id);
       if (!w) return;

@@ -56,11 +56,16 @@ export class GenBgpSession {
     this.open = buildOpen(spec, holdTime);
   }
 
-  attach(sock: Socket): void {
+  /**
+   * Take over a connected socket and send our OPEN. `onread`: the socket
+   * hands its bytes to receive() itself (net's onread, one reused buffer),
+   * else they come as 'data' events.
+   */
+  attach(sock: Socket, onread = false): void {
     this.socket = sock;
     this.framer = new Framer();
     sock.setNoDelay(true);
-    sock.on('data', (d: Buffer) => this.receive(d));
+    if (!onread) sock.on('data', (d: Buffer) => this.receive(d));
     sock.on('error', (e) => (this.lastError = e.message));
     sock.on('close', () => this.down('connection closed'));
     sock.write(this.open);
@@ -92,7 +97,8 @@ export class GenBgpSession {
     this.onDown();
   }
 
-  private receive(d: Buffer): void {
+  /** Bytes off the socket; `d` may be a reused buffer: nothing of it is kept after the call (the Framer copies a partial tail). */
+  receive(d: Uint8Array): void {
     this.lastRx = performance.now();
     let frames;
     try {

@@ -1,0 +1,76 @@
+/**
+ * The load generator's prefix counter against UPDATEs encoded by petrel's
+ * codec: what it counts is what a real decoder sees (announcements,
+ * withdrawals, duplicates, own prefixes, prefixes outside the space).
+ */
+import assert from 'node:assert/strict';
+import { codecContext, decodeContext, decodeMessage, encodeUpdate, Framer, ipv4Nlri, packUpdates, packWithdrawals, type Nlri } from '../../src/wire/index.js';
+import { PrefixCounter } from '../loadgen/counter.js';
+import { senderBytes } from '../loadgen/routes.js';
+
+const ctx = codecContext({ fourOctetAs: true });
+const BASE = 0x10000000; // 16.0.0.0
+const attrs = [
+  { kind: 'ORIGIN', origin: 0 },
+  { kind: 'AS_PATH', segments: [{ type: 2, asns: [65001] }] },
+  { kind: 'NEXT_HOP', nextHop: 0xc6120001 },
+] as const;
+
+function bodies(msgs: readonly Uint8Array[]): Uint8Array[] {
+  const f = new Framer();
+  return msgs.flatMap((m) => f.push(m)).map((x) => x.body);
+}
+
+const nlri = (from: number, n: number, len = 24): Nlri[] => Array.from({ length: n }, (_, i) => ipv4Nlri((BASE + (from + i) * 2 ** (32 - len)) >>> 0, len));
+
+describe('bench load generator: PrefixCounter', () => {
+  it('counts packed announcements and withdrawals exactly, across many UPDATEs', () => {
+    const c = new PrefixCounter(BASE, 24, 5000, 0, 0);
+    for (const b of bodies(packUpdates([...attrs], nlri(0, 5000), ctx))) assert.ok(c.update(b));
+    assert.equal(c.held, 5000);
+    for (const b of bodies(packWithdrawals(nlri(0, 1234), ctx))) assert.ok(c.update(b));
+    assert.equal(c.held, 5000 - 1234);
+  });
+
+  it('ignores duplicates, withdrawals of what it never had, its own prefixes, other lengths and addresses outside the space', () => {
+    const c = new PrefixCounter(BASE, 24, 100, 10, 20);
+    const once = bodies(packUpdates([...attrs], nlri(0, 100), ctx));
+    for (const b of [...once, ...once]) c.update(b);
+    assert.equal(c.held, 90, 'own prefixes 10..19 are not counted, duplicates once');
+    c.update(bodies(packUpdates([...attrs], [ipv4Nlri(BASE, 25), ipv4Nlri(0x0a000000, 24), ...nlri(100, 5)], ctx))[0]!);
+    assert.equal(c.held, 90, 'a /25, 10.0.0.0/24 and prefixes past the space are not in it');
+    c.update(bodies(packWithdrawals([...nlri(0, 1), ...nlri(0, 1)], ctx))[0]!);
+    assert.equal(c.held, 89);
+  });
+
+  it('reads a mixed UPDATE (withdrawn field and NLRI in one) as a decoder does', () => {
+    const c = new PrefixCounter(BASE, 26, 64, 0, 0);
+    for (const b of bodies(packUpdates([...attrs], nlri(0, 8, 26), ctx))) c.update(b);
+    const mixed = encodeUpdate({ type: 'UPDATE', withdrawn: nlri(0, 3, 26), attributes: [...attrs], nlri: nlri(40, 2, 26) }, ctx);
+    const [frame] = new Framer().push(mixed);
+    const d = decodeMessage(frame!, decodeContext({ fourOctetAs: true }));
+    assert.equal(d.message.type, 'UPDATE');
+    assert.ok(c.update(frame!.body));
+    assert.equal(c.held, 8 - 3 + 2);
+  });
+
+  it('refuses a truncated UPDATE', () => {
+    const c = new PrefixCounter(BASE, 24, 10, 0, 0);
+    const [b] = bodies(packUpdates([...attrs], nlri(0, 3), ctx));
+    assert.equal(c.update(b!.subarray(0, b!.length - 2)), false);
+  });
+
+  it('a sender\'s prepared bytes carry every prefix of its ranges, announce and withdraw', () => {
+    const space = { base: '16.0.0.0', len: 24, count: 3000 };
+    const s = senderBytes(space, [
+      { from: 0, count: 1500, attrs: { nextHop: '198.18.0.1', asPath: [65001, 64600], med: 0 } },
+      { from: 1500, count: 1500, attrs: { nextHop: '198.18.0.1', asPath: [65001, 64601], med: 10, communities: [0xfde90064] } },
+    ]);
+    const c = new PrefixCounter(BASE, 24, 3000, 0, 0);
+    for (const b of bodies([s.announce])) c.update(b);
+    assert.equal(c.held, 3000);
+    for (const b of bodies([s.withdraw])) c.update(b);
+    assert.equal(c.held, 0);
+    assert.equal(s.prefixes, 3000);
+  });
+});
