@@ -13,7 +13,8 @@
  *    cluster ids in CLUSTER_LIST.
  */
 import assert from 'node:assert/strict';
-import { sleep, useLab } from '../support/netns.js';
+import type { PathInfo } from '../../src/api/provider.js';
+import { sleep, useLab, waitFor } from '../support/netns.js';
 import { startBird2, type Peer } from '../support/peers/index.js';
 import { brief, bgpPeerDoc, clusterLab, clusterYaml, locPaths, routeText, waitForLoc, type ClusterLab } from '../support/topology.js';
 
@@ -29,8 +30,65 @@ describe('topology: two petrel route reflectors in one cluster', function () {
   const BLOCK: Record<string, string> = { c1: '10.244.1.0/26', c2: '10.244.2.0/26', bird: '10.244.3.0/26' };
   /** Every client's route, by owner. */
   const OWNERS = ['c1', 'c2', 'bird'] as const;
+  /** maxRestartTime of the client sessions (seconds). */
+  const RESTART_S = 4;
   let lab: ClusterLab;
   let bird: Peer;
+
+  /**
+   * Sample every client's table until `done` settles: each time a client
+   * lacks another member's route is a gap. A query that fails on a loaded
+   * machine is no sample, not a gap.
+   */
+  const withoutGaps = async (done: () => Promise<void>): Promise<void> => {
+    const gaps: string[] = [];
+    let sampling = true;
+    let samples = 0;
+    const t0 = Date.now();
+    const sampler = (async () => {
+      while (sampling) {
+        try {
+          for (const c of CLIENTS) {
+            const have = new Set((await lab.petrel(c).routes('loc', '')).map((p) => p.prefix));
+            for (const owner of OWNERS) if (owner !== c && !have.has(BLOCK[owner]!)) gaps.push(`${c} lacked ${owner}'s block at +${Date.now() - t0} ms`);
+          }
+          const inBird = new Set((await bird.routes('ipv4')).map((r) => r.prefix));
+          for (const owner of CLIENTS) if (!inBird.has(BLOCK[owner]!)) gaps.push(`BIRD lacked ${owner}'s block at +${Date.now() - t0} ms`);
+          samples++;
+        } catch {
+          /* no sample */
+        }
+        await sleep(50);
+      }
+    })();
+    try {
+      await done();
+      // A few more samples after convergence.
+      await sleep(300);
+    } finally {
+      sampling = false;
+      await sampler;
+    }
+    assert.ok(samples >= 3, `only ${samples} samples`);
+    assert.deepEqual(gaps, [], 'routes missing while a reflector went away');
+  };
+
+  /** Every client has every other member's route through exactly the reflectors `via`, next hop the owner. */
+  const convergedVia = async (via: readonly string[], what: string, match: (p: PathInfo) => boolean = () => true): Promise<void> => {
+    const want = via.map((r) => lab.ip(r)).sort();
+    for (const c of CLIENTS) {
+      for (const owner of OWNERS.filter((o) => o !== c)) {
+        const paths = await waitForLoc(lab.petrel(c), BLOCK[owner]!, what, (ps) => ps.length === via.length && ps.every(match) && JSON.stringify(ps.map((p) => p.sourceAddress).sort()) === JSON.stringify(want), 30_000);
+        for (const p of paths) assert.deepEqual(p.nextHops, [lab.ip(owner)], `${c}: ${JSON.stringify(brief(p))}`);
+      }
+    }
+    for (const owner of CLIENTS) {
+      await waitFor(`BIRD: ${owner}'s block ${what}`, 30_000, async () => {
+        const rs = (await bird.routes('ipv4')).filter((r) => r.prefix === BLOCK[owner]);
+        return JSON.stringify(rs.map((r) => r.from).sort()) === JSON.stringify(want) ? true : undefined;
+      });
+    }
+  };
 
   before(async function () {
     this.timeout(120_000);
@@ -46,10 +104,12 @@ describe('topology: two petrel route reflectors in one cluster', function () {
         ...CLIENTS.map((name) => ({ name, ipv4: lab.ip(name), blocks: [BLOCK[name]!] })),
       ],
       peers: [
-        bgpPeerDoc({ name: 'peer-with-route-reflectors', nodeSelector: '!has(route-reflector)', peerSelector: 'has(route-reflector)' }),
+        // A short graceful-restart time on the client sessions: a crashed reflector's paths are swept quickly.
+        bgpPeerDoc({ name: 'peer-with-route-reflectors', nodeSelector: '!has(route-reflector)', peerSelector: 'has(route-reflector)', maxRestartTime: `${RESTART_S}s` }),
         // The reflectors peer with each other too: same cluster, so plain iBGP (not as clients).
         bgpPeerDoc({ name: 'route-reflector-mesh', nodeSelector: 'has(route-reflector)', peerSelector: 'has(route-reflector)' }),
-        bgpPeerDoc({ name: 'rr-to-bird', nodeSelector: 'has(route-reflector)', peerIP: lab.ip('bird'), asNumber: AS }),
+        // BIRD helps a restarting peer by default (graceful restart aware): the same short restart time.
+        bgpPeerDoc({ name: 'rr-to-bird', nodeSelector: 'has(route-reflector)', peerIP: lab.ip('bird'), asNumber: AS, maxRestartTime: `${RESTART_S}s` }),
       ],
     });
     [bird] = await Promise.all([
@@ -122,51 +182,38 @@ describe('topology: two petrel route reflectors in one cluster', function () {
   });
 
   it('with one reflector stopped, every client keeps every route via the other, without a gap', async function () {
-    const gaps: string[] = [];
-    let sampling = true;
-    let samples = 0;
-    const t0 = Date.now();
-    // Sample every client's table while rr1 goes away: no route may be missing at any time.
-    const sampler = (async () => {
-      while (sampling) {
-        try {
-          for (const c of CLIENTS) {
-            const have = new Set((await lab.petrel(c).routes('loc', '')).map((p) => p.prefix));
-            for (const owner of OWNERS) if (owner !== c && !have.has(BLOCK[owner]!)) gaps.push(`${c} lacked ${owner}'s block at +${Date.now() - t0} ms`);
-          }
-          const inBird = new Set((await bird.routes('ipv4')).map((r) => r.prefix));
-          for (const owner of CLIENTS) if (!inBird.has(BLOCK[owner]!)) gaps.push(`BIRD lacked ${owner}'s block at +${Date.now() - t0} ms`);
-          samples++;
-        } catch {
-          // A query that timed out on a loaded machine is no sample, not a gap.
-        }
-        await sleep(50);
-      }
-    })();
-    try {
+    await withoutGaps(async () => {
       await lab.petrel('rr1').stop();
-      // Converged: one path per route, via rr2, everywhere.
-      for (const c of CLIENTS) {
-        for (const owner of OWNERS.filter((o) => o !== c)) {
-          const [p] = await waitForLoc(lab.petrel(c), BLOCK[owner]!, 'via rr2 only', (ps) => ps.length === 1 && ps[0]!.best, 20_000);
-          assert.equal(p!.sourceAddress, lab.ip('rr2'));
-          assert.deepEqual(p!.nextHops, [lab.ip(owner)]);
-        }
-      }
-      for (const owner of CLIENTS) await bird.waitForRoute('ipv4', BLOCK[owner]!, (r) => r.from === lab.ip('rr2') && r.best, 20_000);
+      await convergedVia(['rr2'], 'via rr2 only', (p) => p.best);
       await bird.waitForSessionDown(lab.ip('rr1'), 10_000);
-      // A few more samples after convergence.
-      await sleep(300);
-    } finally {
-      sampling = false;
-      await sampler;
-    }
-    assert.ok(samples >= 3, `only ${samples} samples`);
-    assert.deepEqual(gaps, [], 'routes missing while a reflector went away');
+    });
     for (const owner of CLIENTS) {
       const rs = (await bird.routes('ipv4')).filter((r) => r.prefix === BLOCK[owner]);
       assert.deepEqual(rs.map((r) => r.from), [lab.ip('rr2')], `BIRD: ${routeText(rs)}`);
     }
+  });
+
+  it('the stopped reflector back: every route via both again; then the other crashes: kept stale, swept after maxRestartTime, still without a gap', async function () {
+    await lab.petrel('rr1').restart();
+    await convergedVia(RRS, 'via both reflectors again');
+    const rr2 = lab.petrel('rr2');
+    let t0 = 0;
+    await withoutGaps(async () => {
+      await rr2.kill();
+      t0 = Date.now();
+      // No NOTIFICATION: the petrel clients keep rr2's paths as stale (RFC 4724) beside rr1's fresh ones ...
+      await convergedVia(RRS, 'with rr2\'s paths stale', (p) => p.sourceAddress !== lab.ip('rr2') || p.stale);
+      for (const c of CLIENTS) {
+        for (const owner of OWNERS.filter((o) => o !== c)) {
+          const best = (await locPaths(lab.petrel(c), BLOCK[owner]!)).find((p) => p.best);
+          assert.equal(best?.stale, false, `${c}: a fresh path wins over a stale one for ${owner}'s block`);
+        }
+      }
+      // ... until the restart time runs out.
+      await convergedVia(['rr1'], 'via rr1 only after the restart time');
+    });
+    const sweptAfter = Date.now() - t0;
+    assert.ok(sweptAfter >= (RESTART_S - 1.5) * 1000, `stale paths swept after ${sweptAfter} ms, before the ${RESTART_S} s restart time`);
   });
 });
 
