@@ -246,15 +246,7 @@ export class FibFeed {
 
   /** Felix's workload routes for IPs in a pool but outside this node's blocks (borrowed IPs). */
   private refreshBorrowed(tell = true): void {
-    const pools = this.base.pools.map((p) => parseCidr(p.cidr)).filter((c): c is Cidr => c !== null);
-    const mine = this.base.originate.map((o) => parseCidr(o.prefix)).filter((c): c is Cidr => c !== null);
-    const next = new Map<string, string>();
-    for (const r of this.kernel.learntRoutes()) {
-      if (!isWorkloadRoute(r)) continue;
-      const c = parseCidr(formatPrefix(r.prefix));
-      if (!c || !pools.some((p) => cidrContains(p, c)) || mine.some((m) => cidrContains(m, c))) continue;
-      next.set(c.text, c.text);
-    }
+    const next = new Map(borrowedWorkloads(this.base, this.kernel.learntRoutes()).map((t) => [t, t]));
     const same = next.size === this.borrowed.size && [...next.keys()].every((k) => this.borrowed.has(k));
     this.borrowed = next;
     if (!same) {
@@ -276,7 +268,20 @@ export class FibFeed {
   }
 }
 
-/** Felix's workload device routes: `<ip>/32 dev cali...`. */
-function isWorkloadRoute(r: LearntRoute): boolean {
-  return globMatch('cali*', r.ifname);
+/**
+ * Felix's workload routes (`<ip>/32 dev cali...`) for IPs in a pool but
+ * outside this node's blocks: borrowed IPs, which Calico's BIRD exports as
+ * /32s (its `learn` plus the pool accept of calico_export_to_bgp_peers).
+ */
+export function borrowedWorkloads(state: DesiredState, learnt: readonly LearntRoute[]): string[] {
+  const pools = state.pools.map((p) => parseCidr(p.cidr)).filter((c): c is Cidr => c !== null);
+  const mine = state.originate.map((o) => parseCidr(o.prefix)).filter((c): c is Cidr => c !== null);
+  const out: string[] = [];
+  for (const r of learnt) {
+    if (!globMatch('cali*', r.ifname)) continue;
+    const c = parseCidr(formatPrefix(r.prefix));
+    if (!c || !pools.some((p) => cidrContains(p, c)) || mine.some((m) => cidrContains(m, c))) continue;
+    out.push(c.text);
+  }
+  return out.sort();
 }
