@@ -44,7 +44,10 @@ export async function runLab(args: string[]): Promise<number> {
       if (!isVariant(variant)) throw new Error(`unknown lab variant '${variant}': one of ${VARIANTS.join(', ')}`);
       if (positionals.length > 1) throw new Error(`petrel lab up takes one variant, got ${positionals.join(' ')}`);
       if (values.fib !== 'kernel' && values.fib !== 'none') throw new Error('--fib must be kernel or none');
-      const report = await labUp({ variant, fib: values.fib, progress: (l) => console.error(`lab: ${l}`) });
+      const report = await labUp({ variant, fib: values.fib, progress: (l) => console.error(`lab: ${l}`) }).catch((e: unknown) => {
+        // What was built stays for a post-mortem (logs in the state directory).
+        throw new Error(`lab up failed: ${e instanceof Error ? e.message : String(e)}\n(the half-built lab and its logs are kept; \`petrel lab down\` removes them)`);
+      });
       console.log(values.json ? jsonReport(report) : formatReport(report));
       return reportOk(report) ? 0 : 1;
     }
