@@ -4,6 +4,7 @@
  * for a node (`plan`), and the codec tools (`demo`, `decode`).
  */
 import { LAB_USAGE, runLab } from '../lab/command.js';
+import { runBirdcl } from './commands/birdcl.js';
 import { runDecode } from './commands/decode.js';
 import { runDemo } from './commands/demo.js';
 import { runPlan } from './commands/plan.js';
@@ -27,18 +28,27 @@ Usage:
       --quiet                      do not print warnings on stderr
       --endpoint-status-dir DIR    Felix's workload status files, for local workload peers
   petrel run --node NAME --datastore file:PATH [--listen ADDR] [--port N] [--fib none]
-             [--route-protocol N] [--api-socket PATH] [--log-level debug|info|warn|error|none]
+             [--route-protocol N] [--api-socket PATH] [--log-level debug|info|warning|error|fatal|none]
                                    the daemon: BGP sessions for the node's peers, its blocks
                                    advertised; follows changes to the datastore file
       --allow-loopback-next-hops   accept 127.0.0.0/8 next hops (labs and benchmarks on loopback only)
       --endpoint-status-dir DIR    Felix's workload status files, for local workload peers
                                    (default /var/run/calico/endpoint-status)
+      --bird-socket PATH           BIRD 1.6-compatible control socket for calicoctl and calico-node's
+                                   checks (default /var/run/calico/bird.ctl; none: off)
+      --bird6-socket PATH          its IPv6 view (default bird6.ctl beside --bird-socket)
+      --metrics ADDR:PORT          Prometheus /metrics, /liveness and /readiness (default off)
   petrel status [--json] [--api-socket PATH]
                                    the peers as calicoctl node status shows them (--json: every field)
   petrel routes [--json] [--table loc|in|out] [--peer NAME] [--family ipv4|ipv6] [--api-socket PATH]
                                    a table as birdc show route prints it (--json: the paths);
                                    the daemon's API socket defaults to /var/run/petrel/petrel.sock
+  petrel routes add PREFIX [--next-hop IP]... [--as-path "A B"] [--med N] [--local-pref N] [--community C]...
+  petrel routes del PREFIX         inject or remove an operator path (advertised to every peer)
 ${LAB_USAGE}
+  petrel birdcl [-s SOCKET] [-v] [COMMAND...]
+                                   birdcl: ask a BIRD control socket (petrel's or BIRD's), e.g.
+                                   show protocols; commands from stdin when none is given
   petrel version
   petrel help
 
@@ -47,6 +57,8 @@ Kernel programming (--fib kernel) and the lab arrive with their issues; see READ
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
+    case 'birdcl':
+      return runBirdcl(rest);
     case 'demo':
       return runDemo(rest);
     case 'decode':

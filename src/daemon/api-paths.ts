@@ -110,6 +110,7 @@ export function locPath(prefix: Nlri, r: RankedPath): PathInfo {
     since: p.since,
     preference: preference(p),
   };
+  if (p.source.kind === 'api') return { ...base, ...attributeFields(a.attributes, a.mpNextHop), source: 'api' };
   if (p.source.kind !== 'bgp') {
     // The node's own blocks: BIRD's `route <block> blackhole` in protocol static.
     return { ...base, nextHops: [], asPath: [], origin: 'igp', communities: [], largeCommunities: [], extendedCommunities: [], clusterList: [], source: p.source.name };

@@ -5,6 +5,7 @@ import type { Negotiated } from '../session/types.js';
 import { familyName } from '../wire/constants.js';
 import { advertisedPath, exportedPath, locPath, receivedPath } from './api-paths.js';
 import type { Daemon, PeerStatus } from './daemon.js';
+import { injectedNlri, injectedRoute } from './injected.js';
 
 function negotiatedInfo(n: Negotiated | null): NegotiatedInfo | null {
   if (!n) return null;
@@ -104,6 +105,13 @@ export function daemonApiProvider(d: Daemon): ApiProvider {
         });
       const learnt = n.advertisedLearnt().filter((r) => want(r.nlri.afi)).map((r) => exportedPath(r, status.name, since));
       return [...own, ...learnt];
+    },
+    addPath: async (p) => {
+      const r = injectedRoute(p);
+      d.rib.inject(r.nlri, r.attributes, r.mpNextHop);
+    },
+    deletePath: async (k) => {
+      if (!d.rib.removeInjected(injectedNlri(k))) throw new ApiError('not-found', `no injected path for ${k.prefix}`);
     },
     watchPeers: (onChange) => {
       const handler = (name: string, event: 'changed' | 'added' | 'removed') => {

@@ -86,8 +86,8 @@ export class Propagator {
     // One path per prefix goes out, always as path id 1 (meaningful only with ADD-PATH),
     // so an announcement and its later withdrawal name the same route.
     const nlri: Nlri = { ...prefix, pathId: 1 };
-    if (!best || best.source.kind !== 'bgp') return { nlri, attributes: null, mpNextHop: null, source: null };
-    const source = best.source.peer;
+    if (!best || (best.source.kind !== 'bgp' && best.source.kind !== 'api')) return { nlri, attributes: null, mpNextHop: null, source: null };
+    const source = best.source.kind === 'bgp' ? best.source.peer : null;
     const d = to.desired;
     // Calico's calico_export_to_bgp_peers for the prefix and the peer's kind.
     const family = prefix.afi === 1 ? 'ipv4' : 'ipv6';
@@ -110,7 +110,7 @@ export class Propagator {
     if (prefix.afi === 1) return { nlri, attributes, mpNextHop: null, source };
     const self = d.nextHop === 'self' || (d.nextHop === 'auto' && !d.internal);
     const v6 = this.state.nodeAddresses.ipv6 ? parseIpv6(this.state.nodeAddresses.ipv6.ip) : null;
-    return { nlri, attributes, mpNextHop: self ? v6 : best.attrs.mpNextHop, source };
+    return { nlri, attributes, mpNextHop: self || best.attrs.mpNextHop === null ? v6 : best.attrs.mpNextHop, source };
   }
 
   /** Every best learnt path `to` should be sent. */

@@ -44,6 +44,7 @@ export class RibFeed implements RouteSink {
   /** Routes of one UPDATE share their attribute array: intern it once. */
   private readonly interned = new WeakMap<readonly PathAttribute[], AttrSet>();
   private statics = new Map<RouteKey, Nlri>();
+  private readonly injected = new Map<RouteKey, Nlri>();
   /** Best-path changes not yet propagated; `onChange` is told when the first arrives. */
   private pending: BestChange[] = [];
   onChange: (() => void) | null = null;
@@ -119,6 +120,20 @@ export class RibFeed implements RouteSink {
   /** Paths a peer sent that the import rules refused (prefixes received minus accepted). */
   rejectedCount(neighbor: string): number {
     return this.rejected.get(neighbor)?.size ?? 0;
+  }
+
+  /** A path injected through the API (replacing an earlier one for the prefix). */
+  inject(nlri: Nlri, attributes: readonly PathAttribute[], mpNextHop: Uint8Array | null): void {
+    const attrs = this.interner.intern(attributes, mpNextHop);
+    this.injected.set(routeKey(nlri), nlri);
+    this.note(this.rib.update(nlri, { attrs, source: { kind: 'api', name: 'api' }, pathId: 0, since: Date.now() }));
+  }
+
+  /** Remove an injected path; false if there was none. */
+  removeInjected(nlri: Nlri): boolean {
+    if (!this.injected.delete(routeKey(nlri))) return false;
+    this.note(this.rib.withdraw(nlri, 'api:api', 0));
+    return true;
   }
 
   /** The node's blocks as static blackhole paths (BIRD's protocol static). */

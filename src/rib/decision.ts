@@ -12,6 +12,8 @@ export type PathSource =
       readonly ebgp: boolean;
     }
   | { readonly kind: 'static'; readonly name: string }
+  /** Injected through the management API (GoBGP's AddPath). */
+  | { readonly kind: 'api'; readonly name: string }
   | { readonly kind: 'kernel'; readonly name: string };
 
 export interface Path {
@@ -24,9 +26,18 @@ export interface Path {
   readonly received?: { readonly stale: boolean };
 }
 
-/** BIRD's protocol preferences: static 200 over BGP 100 over kernel 10. */
+/** BIRD's protocol preferences: static 200 over BGP 100 over kernel 10; API-injected paths 150, over BGP, under the node's blocks. */
 export function preference(p: Path): number {
-  return p.source.kind === 'static' ? 200 : p.source.kind === 'bgp' ? 100 : 10;
+  switch (p.source.kind) {
+    case 'static':
+      return 200;
+    case 'api':
+      return 150;
+    case 'bgp':
+      return 100;
+    case 'kernel':
+      return 10;
+  }
 }
 
 export type DecisionStep =

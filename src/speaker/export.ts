@@ -40,25 +40,28 @@ const no = (reason: string): ExportDecision => ({ send: false, reason });
  */
 export function exportPath(p: Path, to: ExportPeer, ctx: ExportContext): ExportDecision {
   const src = p.source;
-  if (src.kind !== 'bgp') return no('local routes are originated, not propagated');
-  if (src.peer === to.name) return no('never back to the peer it came from');
+  if (src.kind === 'static' || src.kind === 'kernel') return no('local routes are originated, not propagated');
+  if (src.kind === 'bgp' && src.peer === to.name) return no('never back to the peer it came from');
   const a = p.attrs;
   if (a.communities.includes(WellKnownCommunity.NO_ADVERTISE)) return no('NO_ADVERTISE');
   if (!to.internal && (a.communities.includes(WellKnownCommunity.NO_EXPORT) || a.communities.includes(WellKnownCommunity.NO_EXPORT_SUBCONFED))) {
     return no('NO_EXPORT to an external peer');
   }
-  const fromInternal = !src.ebgp;
+  // API-injected paths are our own: no split horizon, like a route from outside the AS.
+  const fromInternal = src.kind === 'bgp' && !src.ebgp;
   let reflecting = false;
   if (fromInternal && to.internal) {
     // RFC 4456 §6: only a reflector passes iBGP routes on: from a client to
     // everyone, from a non-client to clients only.
     if (ctx.clusterId === null) return no('iBGP split horizon');
+    if (src.kind !== 'bgp') return no('not learnt from a peer');
     if (!ctx.sourceIsClient(src.peer) && !to.routeReflectorClient) return no('non-client route to a non-client');
     // RFC 4456 §8: the originator gets nothing back.
     if (a.originatorId !== null && a.originatorId === ctx.routerId) return no('we originated it');
     reflecting = true;
   }
-  if (!ctx.policyAccepts(to.internal)) return no('rejected by the export policy');
+  // Calico's export chain selects Calico's routes; an operator-injected path was asked for explicitly.
+  if (src.kind !== 'api' && !ctx.policyAccepts(to.internal)) return no('rejected by the export policy');
 
   const out: PathAttribute[] = [];
   for (const attr of attributesForForwarding(a.attributes)) {
@@ -89,9 +92,11 @@ export function exportPath(p: Path, to: ExportPeer, ctx: ExportContext): ExportD
         out.push(attr);
     }
   }
+  // An injected IPv4 path without a next hop is reached through us.
+  if (src.kind === 'api' && a.mpNextHop === null && to.selfNextHop !== null && !out.some((x) => x.kind === 'NEXT_HOP')) out.push({ kind: 'NEXT_HOP', nextHop: to.selfNextHop });
   if (to.internal && !out.some((x) => x.kind === 'LOCAL_PREF')) out.push({ kind: 'LOCAL_PREF', localPref: a.localPref });
   if (!to.internal && !out.some((x) => x.kind === 'AS_PATH')) out.push({ kind: 'AS_PATH', segments: [{ type: 2, asns: [to.localAs] }] });
-  if (reflecting) {
+  if (reflecting && src.kind === 'bgp') {
     if (a.originatorId === null) out.push({ kind: 'ORIGINATOR_ID', originatorId: src.peerRouterId });
     const i = out.findIndex((x) => x.kind === 'CLUSTER_LIST');
     const list = i >= 0 ? (out[i] as { clusterList: readonly number[] }).clusterList : [];

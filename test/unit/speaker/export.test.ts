@@ -37,6 +37,19 @@ describe('speaker: what each neighbor receives (propagation rules)', () => {
     assert.equal(exportPath(own, peer('w3'), ctx()).send, false);
   });
 
+  it('an API-injected path goes to iBGP peers without split horizon and past Calico\'s export chain; next hop self when none was given', () => {
+    const attrs = interner.intern([{ kind: 'ORIGIN', origin: 0 }, { kind: 'AS_PATH', segments: [] }], null);
+    const injected: Path = { attrs, source: { kind: 'api', name: 'api' }, pathId: 0, since: 0 };
+    const toIbgp = sendAttrs(exportPath(injected, peer('w2'), ctx({ policyAccepts: () => false })));
+    assert.deepEqual(findAttribute(toIbgp, 'NEXT_HOP'), { kind: 'NEXT_HOP', nextHop: ip('192.168.10.101') });
+    assert.equal(findAttribute(toIbgp, 'LOCAL_PREF')?.localPref, 100);
+    const toEbgp = sendAttrs(exportPath(injected, peer('tor', { internal: false }), ctx()));
+    assert.deepEqual(findAttribute(toEbgp, 'AS_PATH')?.segments, [{ type: 2, asns: [64512] }]);
+    // A reflector never adds ORIGINATOR_ID to its own path.
+    const rr = sendAttrs(exportPath(injected, peer('c1', { routeReflectorClient: true }), ctx({ clusterId: ip('1.1.1.1') })));
+    assert.equal(findAttribute(rr, 'ORIGINATOR_ID'), undefined);
+  });
+
   it('keeps iBGP split horizon on a node that is not a route reflector', () => {
     assert.deepEqual(exportPath(learnt('w2'), peer('w3'), ctx()), { send: false, reason: 'iBGP split horizon' });
   });
