@@ -7,7 +7,7 @@
  * FRR as next hop, and keeps it to itself (it is not in an IP pool).
  */
 import assert from 'node:assert/strict';
-import { useLab } from '../support/netns.js';
+import { useLab, waitFor } from '../support/netns.js';
 import { startFrr, type Peer } from '../support/peers/index.js';
 import { bgpMessages, captureBgp, type TcpSegment } from '../support/petrel.js';
 import { asPathOf, brief, bgpPeerDoc, clusterLab, clusterYaml, locPaths, routeText, waitForLoc, waitForNoLoc, type ClusterLab } from '../support/topology.js';
@@ -109,16 +109,19 @@ describe('topology: petrel nodes in eBGP with an FRR top-of-rack router', functi
   it('a stopped node sends FRR an RFC 8538 Hard Reset; its block leaves FRR\'s table, the other node\'s stays', async function () {
     const n2 = lab.petrel('n2');
     const cap = await captureBgp(n2.ns, 'lan0', `host ${lab.ip('tor')} and tcp port 179`, n2.dir);
+    const notesIn = (wire: readonly TcpSegment[]): string[] =>
+      bgpMessages(wire)
+        .filter((m) => m.src === lab.ip('n2') && m.bytes[18] === 3)
+        .map((m) => Buffer.from(m.bytes.subarray(19)).toString('hex'));
     let wire: TcpSegment[];
     try {
+      // SIGTERM: petrel sends its NOTIFICATIONs before it exits.
       await n2.stop();
-      await tor.waitForSessionDown(lab.ip('n2'), 10_000).catch(() => undefined);
+      await waitFor('the NOTIFICATION the stopped node sent FRR, on the wire', 5000, async () => (notesIn(cap.segments()).length > 0 ? true : undefined), 100).catch(() => undefined);
     } finally {
       wire = await cap.stop();
     }
-    const notes = bgpMessages(wire)
-      .filter((m) => m.src === lab.ip('n2') && m.bytes[18] === 3)
-      .map((m) => Buffer.from(m.bytes.subarray(19)).toString('hex'));
+    const notes = notesIn(wire);
     // PETREL BUG (reported, src/session/fsm.ts stopNotification): FRR negotiated the GR N bit, so petrel wraps
     // its Cease/Administrative Shutdown in a Hard Reset (6/9). RFC 8538 §3 encodes the wrapped NOTIFICATION as
     // ErrCode, Subcode, Data (06 09 | 06 02); petrel sends only the subcode (06 09 | 02), and FRR 8.4's bgpd

@@ -59,7 +59,7 @@ describe('topology: petrel as route reflector for BIRD 2, FRR and petrel clients
     ]);
   });
 
-  it('the reflector peers with every client as an RR client; the petrel client peers with the reflector only', async function () {
+  it('the reflector has a Node_ session with each client (BIRD, FRR, petrel); the petrel client peers with the reflector only', async function () {
     const rr = lab.petrel('rr');
     await Promise.all(['c1', 'bird', 'frr'].map((c) => rr.waitForState(lab.ip(c), 'Established', 40_000)));
     await Promise.all([bird.waitForSession(lab.ip('rr'), 'Established', 20_000), frr.waitForSession(lab.ip('rr'), 'Established', 20_000)]);
