@@ -9,7 +9,7 @@ import type { FsmState, Negotiated } from '../session/types.js';
 import { EventEmitter } from 'eventemitter3';
 import { CeaseSubcode, ErrorCode } from '../wire/notification-codes.js';
 import { localRoutesFor, originContextFor } from './local-routes.js';
-import { BGP_PORT, transportConfigFor } from './peer-config.js';
+import { BGP_PORT, nodeClusterId, transportConfigFor } from './peer-config.js';
 import { RibFeed } from './rib-feed.js';
 import { FibFeed, type FibOptions } from './fib-feed.js';
 import { Propagator } from './propagation.js';
@@ -205,6 +205,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
   /** Apply a datastore change: only what it affects. */
   async apply(u: DatastoreUpdate): Promise<void> {
     if (this.fib) u = { ...u, state: this.fib.setState(u.state) };
+    const previous = this.state;
     this.state = u.state;
     this.reconfiguredAt = Date.now();
     this.propagator?.setState(u.state);
@@ -221,7 +222,8 @@ export class Daemon extends EventEmitter<DaemonEvents> {
       // A peer whose export settings changed without a reset moves to its new group.
       r.neighbor.regroup(this.propagator!.groupFor(r, neg, this.rib.rib));
     }
-    this.propagator!.resync(this.rib.rib);
+    // Re-deriving every group's table walks the whole Loc-RIB: only when what learnt paths export as may have changed.
+    if (previous === null || learntExportAffected(previous, u.state, u.changes)) this.propagator!.resync(this.rib.rib);
   }
 
   /** GR restart state on sessions while the FIB converges after a restart that kept kernel routes. */
@@ -343,4 +345,15 @@ export class Daemon extends EventEmitter<DaemonEvents> {
     this.running.clear();
     await this.listener?.close();
   }
+}
+
+/** Whether a change can alter what learnt paths are exported as (policy, reflection, identity, next-hop-self address). */
+export function learntExportAffected(before: DesiredState, after: DesiredState, changes: readonly StateChange[]): boolean {
+  if (before.routerId !== after.routerId || before.asNumber !== after.asNumber || nodeClusterId(before) !== nodeClusterId(after)) return true;
+  return changes.some(
+    (c) =>
+      c.kind === 'exportPolicyChanged' ||
+      (c.kind === 'peerChanged' && c.reexportRequired) ||
+      (c.kind === 'nodeSettingsChanged' && c.fields.some((f) => f === 'normalRoutePriority' || f === 'nodeAddresses')),
+  );
 }
