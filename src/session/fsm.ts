@@ -140,9 +140,11 @@ const HARD_RESET_REASONS: ReadonlySet<number> = new Set([
 function stopNotification(st: Step, requested?: NotificationMessage): NotificationMessage {
   const n = requested ?? notification(ErrorCode.CEASE, CeaseSubcode.ADMINISTRATIVE_SHUTDOWN);
   if (st.s.negotiated?.peerGracefulRestart?.notification && n.code === ErrorCode.CEASE && HARD_RESET_REASONS.has(n.subcode)) {
-    const data = new Uint8Array(1 + n.data.length);
-    data[0] = n.subcode;
-    data.set(n.data, 1);
+    // RFC 8538 §3: the data is the wrapped NOTIFICATION: ErrCode, Subcode, Data.
+    const data = new Uint8Array(2 + n.data.length);
+    data[0] = n.code;
+    data[1] = n.subcode;
+    data.set(n.data, 2);
     return notification(ErrorCode.CEASE, CeaseSubcode.HARD_RESET, data);
   }
   return n;

@@ -216,7 +216,8 @@ describe('session: RFC 4271 FSM', () => {
     const stop = run(createSession(c), [...up, { type: 'Stop' }]);
     const n = sent(stop.out).find((m) => m.type === 'NOTIFICATION');
     assert.ok(n && n.type === 'NOTIFICATION');
-    assert.deepEqual([n.code, n.subcode, n.data[0]], [6, 9, 2], 'Hard Reset carrying Administrative Shutdown');
+    // RFC 8538 §3: the data is the wrapped NOTIFICATION's ErrCode, Subcode and Data (FRR reads both octets).
+    assert.deepEqual([n.code, n.subcode, ...n.data], [6, 9, 6, 2], 'Hard Reset carrying Cease / Administrative Shutdown');
   });
 
   it('Stop sends Cease 6/2 and does not restart by itself', () => {
