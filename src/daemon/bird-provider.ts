@@ -7,6 +7,8 @@
  */
 import { networkInterfaces } from 'node:os';
 import type { BirdPeer, BirdProvider, BirdStatus, BirdView, LocalProtocol } from '../api/bird/provider.js';
+import { startBirdSocket, type BirdSocketServer } from '../api/bird/server.js';
+import type { Logger } from '../lib/logger.js';
 import type { ApiProvider, PathInfo } from '../api/provider.js';
 import { parseIpv4, parseIpv6 } from '../lib/prefix.js';
 import { VERSION } from '../lib/version.js';
@@ -19,11 +21,6 @@ import type { Daemon } from './daemon.js';
  * v0.3.3+birdv1.6.8). One token, so version-parsing tools keep working.
  */
 export const BIRD_VERSION = `v${VERSION}-petrel+birdv1.6.8`;
-
-/** What a FIB (src/fib) may expose; read only if the daemon has one. */
-interface FibCounts {
-  readonly routes?: number;
-}
 
 /** Addresses of this host's interfaces with their prefix lengths, for "via G on IF". */
 interface Connected {
@@ -87,10 +84,7 @@ export function daemonBirdProvider(d: Daemon, api: ApiProvider = daemonApiProvid
     const r = api.paths({ table: 'loc', family: view });
     return Array.isArray(r) ? r : [];
   };
-  const fibRoutes = (): number => {
-    const fib = (d as unknown as { fib?: { counts?: () => FibCounts } }).fib;
-    return fib?.counts?.().routes ?? 0;
-  };
+  const fibRoutes = (): number => d.fibStats()?.installed ?? 0;
 
   return {
     status(): BirdStatus {
@@ -147,5 +141,57 @@ export function daemonBirdProvider(d: Daemon, api: ApiProvider = daemonApiProvid
     routes,
 
     interfaceFor: (nextHop) => connected.interfaceFor(nextHop),
+  };
+}
+
+/** Where calico-node's BIRD listens; calicoctl and the health checks look here first. */
+export const DEFAULT_BIRD_SOCKET = '/var/run/calico/bird.ctl';
+
+/** bird6's socket beside bird's: bird.ctl -> bird6.ctl. */
+export function bird6SocketPath(path: string): string {
+  return path.endsWith('.ctl') ? `${path.slice(0, -4)}6.ctl` : `${path}6`;
+}
+
+export interface BirdSocketsOptions {
+  /** --bird-socket: a path, 'none', or absent for the default. */
+  readonly socket?: string;
+  /** --bird6-socket: a path, 'none', or absent for the IPv4 path's bird6 sibling. */
+  readonly socket6?: string;
+  readonly log: Logger;
+}
+
+/**
+ * Serve bird.ctl and bird6.ctl. A path given explicitly must work (an
+ * error stops the daemon); the default one is best effort, so several
+ * daemons on one host (labs, tests) do not fight over it: the first wins,
+ * the others log why they have none.
+ */
+export async function startBirdSockets(d: Daemon, opts: BirdSocketsOptions): Promise<{ readonly paths: readonly string[]; close(): Promise<void> }> {
+  const provider = daemonBirdProvider(d);
+  const v4 = opts.socket ?? DEFAULT_BIRD_SOCKET;
+  const v6 = opts.socket6 ?? (v4 === 'none' ? 'none' : bird6SocketPath(v4));
+  const servers: BirdSocketServer[] = [];
+  const open = async (path: string, view: BirdView, explicit: boolean): Promise<void> => {
+    if (path === 'none') return;
+    try {
+      servers.push(await startBirdSocket(provider, { path, view, log: opts.log }));
+    } catch (e) {
+      const why = e instanceof Error ? e.message : String(e);
+      if (explicit) throw new Error(`BIRD control socket ${path}: ${why}`);
+      opts.log.warn({ socket: path, err: why }, 'no BIRD-compatible control socket (calicoctl node status and the -bird-ready check need one; set --bird-socket)');
+    }
+  };
+  try {
+    await open(v4, 'ipv4', opts.socket !== undefined);
+    await open(v6, 'ipv6', opts.socket6 !== undefined || opts.socket !== undefined);
+  } catch (e) {
+    await Promise.all(servers.map((s) => s.close()));
+    throw e;
+  }
+  return {
+    paths: servers.map((s) => s.path),
+    close: async () => {
+      await Promise.all(servers.map((s) => s.close()));
+    },
   };
 }

@@ -29,7 +29,7 @@ export type BirdCommand =
   | { readonly kind: 'status' }
   | { readonly kind: 'protocols'; readonly verbose: boolean; readonly select: ProtocolSelector }
   | { readonly kind: 'route'; readonly query: RouteQuery }
-  /** Not answered with data: the code and text BIRD's reply carries. */
+  /** Answered with one fixed line (mostly errors): the code and text BIRD's reply carries. */
   | { readonly kind: 'error'; readonly code: number; readonly text: string };
 
 /** Commands that change BIRD's state: a read-only replacement answers as a restricted BIRD does. */
@@ -129,6 +129,8 @@ export function parseCommand(line: string): BirdCommand {
   if (words === null) return syntaxError('Unterminated string');
   const [first, second, ...rest] = words;
   if (!first || first.quoted) return syntaxError();
+  // birdc -r: the session becomes read-only, which petrel's always is.
+  if (first.text === 'restrict' && !second) return { kind: 'error', code: ReplyCode.RESTRICTED, text: 'Access restricted' };
   if (CONTROL.has(first.text)) return { kind: 'error', code: ReplyCode.ACCESS_DENIED, text: 'Access denied' };
   if (UNSUPPORTED.has(first.text)) return syntaxError(`${first.text}: not supported by petrel`);
   if (first.text !== 'show' || !second || second.quoted) return syntaxError();

@@ -85,7 +85,9 @@ function neighborCaps(caps: readonly string[]): string {
   if (has('route-refresh')) words.push('refresh');
   if (has('enhanced-route-refresh')) words.push('enhanced-refresh');
   if (has('graceful-restart')) words.push('restart-able');
-  if (has('long-lived-graceful-restart')) words.push('llgr-able');
+  // BIRD: llgr-able when the peer keeps stale routes for some time, llgr-aware when it only understands LLGR.
+  if (caps.includes('long-lived-graceful-restart:0s')) words.push('llgr-aware');
+  else if (has('long-lived-graceful-restart')) words.push('llgr-able');
   if (has('4-octet-as')) words.push('AS4');
   if (has('add-path-rx')) words.push('add-path-rx');
   if (has('add-path-tx')) words.push('add-path-tx');
@@ -110,9 +112,10 @@ export function peerDetails(p: BirdPeer): string[] {
   const l: string[] = [];
   if (p.description) l.push(`  Description:    ${p.description}`);
   l.push('  Preference:     100', `  Input filter:   ${p.inputFilter ?? 'ACCEPT'}`, `  Output filter:  ${p.outputFilter ?? 'ACCEPT'}`);
-  if (!p.adminDown) l.push(...statsLines(peerStats(p)));
+  if (!p.adminDown) l.push(...statsLines(p.stats ?? peerStats(p)));
   l.push(`  BGP state:          ${bgpStateDescription(p)}`, `    Neighbor address: ${p.address}`, `    Neighbor AS:      ${p.peerAs}`);
   if (p.gracefulRestartActive) l.push('    Neighbor graceful restart active');
+  if (p.state !== 'Established' && !p.adminDown && p.connectDelay) l.push(`    Connect delay:    ${p.connectDelay[0]}/${p.connectDelay[1]}`);
   const n = p.negotiated;
   if (p.state === 'Established' && n && !p.adminDown) {
     l.push(`    Neighbor ID:      ${n.peerRouterId}`);

@@ -60,6 +60,10 @@ export interface BirdPeer extends PeerInfo {
   /** Seconds left on the running timers, when known. */
   readonly holdTimerRemaining?: number;
   readonly keepaliveTimerRemaining?: number;
+  /** BIRD's route statistics when the daemon keeps them; absent: derived from `counters`. */
+  readonly stats?: RouteStats;
+  /** Seconds left before the next connection attempt, and the configured delay. */
+  readonly connectDelay?: readonly [number, number];
   /** Best paths in the view's table that came from this peer. */
   readonly preferred?: number;
   readonly inputFilter?: string;

@@ -3,15 +3,17 @@ import { describeSpec, parseDatastoreSpec } from '../../calico/index.js';
 import { DEFAULT_API_SOCKET, startApiServer } from '../../api/index.js';
 import { daemonApiProvider } from '../../daemon/api-provider.js';
 import { Daemon } from '../../daemon/daemon.js';
-import { createLogger, type LogLevel } from '../../daemon/pino-logger.js';
+import { startBirdSockets } from '../../daemon/bird-provider.js';
+import { startDaemonMetrics } from '../../daemon/metrics-provider.js';
+import { createLogger, parseLogLevel } from '../../daemon/pino-logger.js';
 
 const DEFAULT_ENDPOINT_STATUS_DIR = '/var/run/calico/endpoint-status';
-const LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error', 'none'];
 
 /**
  * `petrel run`: the daemon. Flags win over calico-node's environment
  * variables (NODENAME, DATASTORE_TYPE, KUBECONFIG, ETCD_ENDPOINTS and the
- * ETCD_*_FILE TLS files, CALICO_DATASTORE_FILE, CALICO_ROUTER_ID).
+ * ETCD_*_FILE TLS files, CALICO_DATASTORE_FILE, CALICO_ROUTER_ID,
+ * BGP_LOGSEVERITYSCREEN).
  */
 export async function runDaemon(args: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -24,7 +26,10 @@ export async function runDaemon(args: string[]): Promise<number> {
       fib: { type: 'string', default: 'none' },
       'route-protocol': { type: 'string', default: '12' },
       'api-socket': { type: 'string' },
-      'log-level': { type: 'string', default: 'info' },
+      'log-level': { type: 'string' },
+      'bird-socket': { type: 'string' },
+      'bird6-socket': { type: 'string' },
+      metrics: { type: 'string' },
       'allow-loopback-next-hops': { type: 'boolean', default: false },
       'endpoint-status-dir': { type: 'string' },
     },
@@ -33,8 +38,9 @@ export async function runDaemon(args: string[]): Promise<number> {
   if (!node) throw new Error('--node NAME (or NODENAME) is required');
   const datastore = parseDatastoreSpec(values.datastore, process.env);
   if (!datastore) throw new Error('--datastore file:PATH | kubernetes | etcdv3:ENDPOINTS (or DATASTORE_TYPE) is required');
-  const level = values['log-level'] as LogLevel;
-  if (!LEVELS.includes(level)) throw new Error(`--log-level must be one of ${LEVELS.join(', ')}`);
+  const levelText = values['log-level'] ?? process.env.BGP_LOGSEVERITYSCREEN ?? 'info';
+  const level = parseLogLevel(levelText);
+  if (!level) throw new Error(`--log-level ${levelText}: must be one of debug, info, warning, error, fatal, panic, none`);
   const port = values.port === undefined ? undefined : Number(values.port);
   if (port !== undefined && (!Number.isInteger(port) || port < 1 || port > 65535)) throw new Error(`--port ${values.port}: not a TCP port`);
   const proto = Number(values['route-protocol']);
@@ -57,11 +63,20 @@ export async function runDaemon(args: string[]): Promise<number> {
   log.info({ datastore: describeSpec(datastore) }, 'reading the datastore');
   await daemon.start();
   const api = await startApiServer(daemonApiProvider(daemon), { unixSocket: values['api-socket'] ?? DEFAULT_API_SOCKET, log });
+  // calico-node's bird.ctl/bird6.ctl (calicoctl node status, -bird-ready) and the metrics/health port.
+  const birdOpts = { ...(values['bird-socket'] ? { socket: values['bird-socket'] } : {}), ...(values['bird6-socket'] ? { socket6: values['bird6-socket'] } : {}), log };
+  const bird = await startBirdSockets(daemon, birdOpts).catch(async (e: unknown) => {
+    await Promise.all([api.close(), daemon.stop()]);
+    throw e;
+  });
+  const metrics = await startDaemonMetrics(daemon, { listen: values.metrics, datastoreType: datastore.type, log }).catch(async (e: unknown) => {
+    await Promise.all([api.close(), bird.close(), daemon.stop()]);
+    throw e;
+  });
   await new Promise<void>((resolve) => {
     const stop = (sig: string) => {
       log.info({ signal: sig }, 'shutting down');
-      void api
-        .close()
+      void Promise.all([api.close(), bird.close(), metrics?.close()])
         .then(() => daemon.stop())
         .then(resolve);
     };
