@@ -5,7 +5,7 @@
  * state directory as it is made, so `petrel lab down` cleans up even after
  * a failure half-way.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { waitForConvergence } from './converge.js';
 import { labDatastore } from './datastore.js';
@@ -40,9 +40,22 @@ async function waitReady(namespaces: readonly string[], timeoutMs: number): Prom
   }
 }
 
+/** Fail before building anything when a tool the lab runs is missing. */
+function requireTools(): void {
+  if (process.getuid?.() !== 0) throw new Error('petrel lab needs root: it creates network namespaces');
+  const path = (process.env['PATH'] ?? '').split(':').concat(['/usr/sbin', '/usr/bin', '/sbin', '/bin']);
+  const missing = [
+    ['ip', 'iproute2'],
+    ['bridge', 'iproute2'],
+    ['ping', 'iputils-ping'],
+  ].filter(([tool]) => !path.some((d) => existsSync(join(d, tool!))));
+  if (missing.length) throw new Error(`petrel lab needs ${missing.map(([t, pkg]) => `${t} (apt-get install ${pkg})`).join(', ')}`);
+}
+
 export async function labUp(opts: UpOptions): Promise<LabReport> {
   const say = opts.progress ?? (() => {});
   const info = VARIANT_INFO[opts.variant];
+  requireTools();
   if (findState() || (await labNamespaces()).length > 0) {
     say('removing the lab that is already up');
     await labDown();
