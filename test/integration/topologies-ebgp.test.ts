@@ -122,10 +122,9 @@ describe('topology: petrel nodes in eBGP with an FRR top-of-rack router', functi
       wire = await cap.stop();
     }
     const notes = notesIn(wire);
-    // PETREL BUG (reported, src/session/fsm.ts stopNotification): FRR negotiated the GR N bit, so petrel wraps
-    // its Cease/Administrative Shutdown in a Hard Reset (6/9). RFC 8538 §3 encodes the wrapped NOTIFICATION as
-    // ErrCode, Subcode, Data (06 09 | 06 02); petrel sends only the subcode (06 09 | 02), and FRR 8.4's bgpd
-    // reads past the end of it and aborts (stream_getc assertion in bgp_process_packet): the ToR's BGP dies.
+    // FRR negotiated the GR N bit, so petrel wraps its Cease/Administrative Shutdown in a Hard Reset (6/9), the
+    // wrapped NOTIFICATION encoded as RFC 8538 §3 says: ErrCode, Subcode, Data (06 09 | 06 02). With the subcode
+    // alone (06 09 | 02, as petrel once sent) FRR 8.4's bgpd reads past the end and aborts: the ToR's BGP dies.
     assert.deepEqual(notes, ['06090602'], 'NOTIFICATIONs (code, subcode, data) the stopped node sent FRR');
     assert.ok(tor.daemons.every((d) => d.alive), `FRR's bgpd survives the node's shutdown:\n${tor.log().slice(-3000)}`);
     await tor.waitForSessionDown(lab.ip('n2'), 10_000);
