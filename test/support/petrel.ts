@@ -151,6 +151,9 @@ export interface Petrel {
   readonly dir: string;
   readonly datastorePath: string;
   readonly apiSocket: string;
+  /** The BIRD-compatible control sockets (bird.ctl and bird6.ctl in a directory of their own). */
+  readonly birdSocket: string;
+  readonly bird6Socket: string;
   /** The current daemon process (a new one after restart()). */
   readonly daemon: Daemon;
   info(): Promise<StatusInfo>;
@@ -192,7 +195,9 @@ export async function startPetrel(opts: StartPetrelOptions): Promise<Petrel> {
   const datastorePath = join(dir, 'datastore.yaml');
   writeFileSync(datastorePath, opts.yaml);
   const apiSocket = socketPath(`petrel-${opts.node}.sock`);
-  const args = ['--import', 'tsx', MAIN, 'run', '--node', opts.node, '--datastore', `file:${datastorePath}`, '--api-socket', apiSocket, '--log-level', opts.logLevel ?? 'debug', ...(opts.args ?? [])];
+  // Never the default /var/run/calico/bird.ctl: several daemons share this host's file system.
+  const birdDir = socketPath(`bird-${opts.node}`);
+  const args = ['--import', 'tsx', MAIN, 'run', '--node', opts.node, '--datastore', `file:${datastorePath}`, '--api-socket', apiSocket, '--bird-socket', join(birdDir, 'bird.ctl'), '--log-level', opts.logLevel ?? 'debug', ...(opts.args ?? [])];
 
   let daemon!: Daemon;
   let client: ApiClient | null = null;
@@ -241,6 +246,8 @@ export async function startPetrel(opts: StartPetrelOptions): Promise<Petrel> {
     dir,
     datastorePath,
     apiSocket,
+    birdSocket: join(birdDir, 'bird.ctl'),
+    bird6Socket: join(birdDir, 'bird6.ctl'),
     get daemon() {
       return daemon;
     },
