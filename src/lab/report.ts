@@ -93,7 +93,7 @@ function indent(text: string, by = '    '): string {
 
 function pingLine(p: PingResult): string {
   const what = `${p.from.pod.address.padEnd(14)} (${p.from.name.padEnd(7)}) -> ${p.to.pod.address.padEnd(14)} (${p.to.name.padEnd(7)})`;
-  const result = p.ok ? `ok   ${p.rttMs !== undefined ? `${p.rttMs.toFixed(3)} ms` : ''}` : 'FAIL';
+  const result = p.ok ? `ok   ${p.rttMs !== undefined ? `${p.rttMs.toFixed(3)} ms` : ''}` : 'no reply';
   const note = p.ok === p.expected ? (p.ok ? '' : ' (expected: see the note above)') : p.ok ? ' (unexpected: should have failed)' : ' (unexpected)';
   return `${what}  ${result.padEnd(14)}${note}\n      path: ${p.path}${p.ok ? '' : `\n      ping: ${p.detail}`}`;
 }
