@@ -5,7 +5,9 @@
 import * as grpc from '@grpc/grpc-js';
 import {
   eventFromWire,
+  familyToWire,
   injectedToWire,
+  pathEventFromWire,
   pathFromWire,
   pathKeyToWire,
   pathQueryToWire,
@@ -13,7 +15,7 @@ import {
   statusFromWire,
 } from './convert.js';
 import { petrelApiService } from './proto.js';
-import type { InjectedPath, PathInfo, PathKey, PathQuery, PeerEvent, PeerInfo, StatusInfo } from './provider.js';
+import type { Family, InjectedPath, PathEvent, PathInfo, PathKey, PathQuery, PeerEvent, PeerInfo, StatusInfo } from './provider.js';
 import { DEFAULT_API_SOCKET } from './socket.js';
 import type * as W from './wire.js';
 
@@ -50,6 +52,10 @@ export interface PeerWatch extends AsyncIterable<PeerChange> {
   cancel(): void;
 }
 
+export interface PathWatch extends AsyncIterable<PathEvent> {
+  cancel(): void;
+}
+
 export interface ApiClient {
   /** Where it connects: the socket path or host:port. */
   readonly target: string;
@@ -59,6 +65,8 @@ export interface ApiClient {
   /** Streams a table; the daemon sends more only as the caller iterates. */
   listPaths(q: PathQuery): AsyncIterable<PathInfo>;
   watchPeers(opts?: { initial?: boolean; name?: string }): PeerWatch;
+  /** Loc-RIB best-path changes (WatchPaths); `initial` first sends every current best path. */
+  watchPaths(opts?: { initial?: boolean; family?: Family }): PathWatch;
   addPath(p: InjectedPath): Promise<void>;
   deletePath(k: PathKey): Promise<void>;
   close(): void;
@@ -147,6 +155,29 @@ export function connectApi(target: string = DEFAULT_API_SOCKET, opts: ConnectOpt
             for await (const msg of call as AsyncIterable<W.WatchPeersResponse>) {
               if (msg.peer) yield { event: eventFromWire(msg.type), peer: peerFromWire(msg.peer) };
             }
+          } catch (e) {
+            if (cancelled && isServiceError(e) && e.code === grpc.status.CANCELLED) return;
+            throw fail(e);
+          } finally {
+            call.cancel();
+          }
+        },
+      };
+    },
+    watchPaths(o = {}) {
+      const call = client.makeServerStreamRequest(svc.WatchPaths.path, svc.WatchPaths.requestSerialize, svc.WatchPaths.responseDeserialize, {
+        family: familyToWire(o.family),
+        initial: o.initial ?? false,
+      });
+      let cancelled = false;
+      return {
+        cancel() {
+          cancelled = true;
+          call.cancel();
+        },
+        async *[Symbol.asyncIterator]() {
+          try {
+            for await (const msg of call as AsyncIterable<W.WatchPathsResponse>) yield pathEventFromWire(msg);
           } catch (e) {
             if (cancelled && isServiceError(e) && e.code === grpc.status.CANCELLED) return;
             throw fail(e);

@@ -284,3 +284,14 @@ export function pathKeyToWire(k: P.PathKey): W.DeletePathRequest {
 export function pathKeyFromWire(w: W.DeletePathRequest): P.PathKey {
   return { family: fromEnum(FAMILY_BACK, w.family, 'ipv4'), prefix: w.prefix, pathId: w.pathId };
 }
+
+const PATH_EVENT: Record<P.PathEvent['type'], W.WirePathEventType> = { initial: 'PATH_EVENT_TYPE_INITIAL', best: 'PATH_EVENT_TYPE_BEST', withdrawn: 'PATH_EVENT_TYPE_WITHDRAWN' };
+const PATH_EVENT_BACK = new Map(Object.entries(PATH_EVENT).map(([k, v]) => [v, k as P.PathEvent['type']]));
+
+export function pathEventToWire(e: P.PathEvent, now: number): W.WatchPathsResponse {
+  return { type: PATH_EVENT[e.type], family: familyToWire(e.family), prefix: e.prefix, path: e.path ? pathToWire(e.path, now) : null };
+}
+
+export function pathEventFromWire(w: W.WatchPathsResponse): P.PathEvent {
+  return { type: PATH_EVENT_BACK.get(w.type) ?? 'best', family: familyFromWire(w.family) ?? 'ipv4', prefix: w.prefix, path: w.path ? pathFromWire(w.path) : null };
+}

@@ -19,6 +19,7 @@ export interface PetrelApiMethods {
   ListPeers: MethodDefinition<W.ListPeersRequest, W.ListPeersResponse>;
   WatchPeers: MethodDefinition<W.WatchPeersRequest, W.WatchPeersResponse>;
   ListPaths: MethodDefinition<W.ListPathsRequest, W.ListPathsResponse>;
+  WatchPaths: MethodDefinition<W.WatchPathsRequest, W.WatchPathsResponse>;
   AddPath: MethodDefinition<W.AddPathRequest, W.Empty>;
   DeletePath: MethodDefinition<W.DeletePathRequest, W.Empty>;
 }

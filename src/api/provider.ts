@@ -157,6 +157,14 @@ export interface InjectedPath {
   readonly extendedCommunities: readonly string[];
 }
 
+/** A best-path change of the Loc-RIB: `path` is the new best, null when the prefix is gone. */
+export interface PathEvent {
+  readonly type: 'initial' | 'best' | 'withdrawn';
+  readonly family: Family;
+  readonly prefix: string;
+  readonly path: PathInfo | null;
+}
+
 /** Identifies an injected route for DeletePath. */
 export interface PathKey {
   readonly family: Family;
@@ -194,6 +202,8 @@ export interface ApiProvider {
   paths(q: PathQuery): PathInfo[] | AsyncIterable<PathInfo>;
   /** Calls onChange with a peer's new state on every change until the returned function is called. */
   watchPeers(onChange: (p: PeerInfo, event?: PeerEvent) => void): () => void;
+  /** Loc-RIB best-path changes; returns the unsubscribe function. Absent: WatchPaths is UNIMPLEMENTED. */
+  watchPaths?(onChange: (e: PathEvent) => void): () => void;
   addPath?(p: InjectedPath): Promise<void>;
   deletePath?(k: PathKey): Promise<void>;
 }

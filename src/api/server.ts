@@ -11,7 +11,9 @@ import * as grpc from '@grpc/grpc-js';
 import type { Logger } from '../lib/logger.js';
 import {
   eventToWire,
+  familyFromWire,
   injectedFromWire,
+  pathEventToWire,
   pathKeyFromWire,
   pathQueryFromWire,
   pathToWire,
@@ -19,7 +21,7 @@ import {
   statusToWire,
 } from './convert.js';
 import { petrelApiService } from './proto.js';
-import { ApiError, type ApiErrorCode, type ApiProvider, type PathInfo, type PeerEvent, type PeerInfo } from './provider.js';
+import { ApiError, type ApiErrorCode, type ApiProvider, type PathEvent, type PathInfo, type PeerEvent, type PeerInfo } from './provider.js';
 import { DEFAULT_API_SOCKET, prepareSocketPath, removeSocket, restrictSocket } from './socket.js';
 import type * as W from './wire.js';
 
@@ -153,6 +155,65 @@ function handlers(provider: ApiProvider, log: Logger, batchSize: number, watches
       } catch (e) {
         stop();
         call.emit('error', toServiceError(e, log, 'WatchPeers'));
+        return;
+      }
+      call.on('cancelled', stop);
+      call.on('close', stop);
+      call.on('error', stop);
+    },
+
+    WatchPaths(call: Call<W.WatchPathsRequest, W.WatchPathsResponse>) {
+      if (!provider.watchPaths) {
+        call.emit('error', { code: grpc.status.UNIMPLEMENTED, details: 'this petrel does not stream path changes' });
+        return;
+      }
+      const family = familyFromWire(call.request.family);
+      // While the client is slow, keep only each prefix's latest event: memory stays bounded by the table size.
+      const pending = new Map<string, W.WatchPathsResponse>();
+      let blocked = false;
+      const send = (msg: W.WatchPathsResponse) => {
+        if (blocked) {
+          pending.delete(msg.prefix);
+          pending.set(msg.prefix, msg);
+          return;
+        }
+        if (!call.write(msg)) {
+          blocked = true;
+          call.once('drain', flush);
+        }
+      };
+      const flush = () => {
+        blocked = false;
+        for (const [key, msg] of pending) {
+          pending.delete(key);
+          send(msg);
+          if (blocked) return;
+        }
+      };
+      const onEvent = (e: PathEvent) => {
+        if (family === undefined || e.family === family) send(pathEventToWire(e, Date.now()));
+      };
+      let unsubscribe: (() => void) | null = null;
+      const stop = () => {
+        if (!unsubscribe) return;
+        unsubscribe();
+        unsubscribe = null;
+        watches.delete(stop);
+        pending.clear();
+        if (!call.cancelled && !call.writableEnded) call.end();
+      };
+      try {
+        unsubscribe = provider.watchPaths(onEvent);
+        watches.add(stop);
+        if (call.request.initial) {
+          // Synchronously (the daemon's table is an array), so no live event can come before its prefix's initial one.
+          const table = provider.paths({ table: 'loc', ...(family ? { family } : {}) });
+          if (!Array.isArray(table)) throw new ApiError('unimplemented', 'an initial dump needs a table in memory');
+          for (const p of table as PathInfo[]) if (p.best) onEvent({ type: 'initial', family: p.family, prefix: p.prefix, path: p });
+        }
+      } catch (e) {
+        stop();
+        call.emit('error', toServiceError(e, log, 'WatchPaths'));
         return;
       }
       call.on('cancelled', stop);

@@ -160,3 +160,14 @@ export interface DeletePathRequest {
   prefix: string;
   pathId: number;
 }
+export type WirePathEventType = 'PATH_EVENT_TYPE_UNSPECIFIED' | 'PATH_EVENT_TYPE_INITIAL' | 'PATH_EVENT_TYPE_BEST' | 'PATH_EVENT_TYPE_WITHDRAWN';
+export interface WatchPathsRequest {
+  family: WireFamily;
+  initial: boolean;
+}
+export interface WatchPathsResponse {
+  type: WirePathEventType;
+  family: WireFamily;
+  prefix: string;
+  path: WirePath | null;
+}

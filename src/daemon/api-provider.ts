@@ -1,5 +1,6 @@
 import { ApiError, type ApiProvider, type NegotiatedInfo, type PathInfo, type PathQuery, type PeerInfo } from '../api/provider.js';
-import { formatIpv4, formatIpv6 } from '../lib/prefix.js';
+import { formatIpv4, formatIpv6, formatPrefix } from '../lib/prefix.js';
+import type { BestChange } from '../rib/loc-rib.js';
 import { VERSION } from '../lib/version.js';
 import type { Negotiated } from '../session/types.js';
 import { familyName } from '../wire/constants.js';
@@ -112,6 +113,18 @@ export function daemonApiProvider(d: Daemon): ApiProvider {
     },
     deletePath: async (k) => {
       if (!d.rib.removeInjected(injectedNlri(k))) throw new ApiError('not-found', `no injected path for ${k.prefix}`);
+    },
+    watchPaths: (onEvent) => {
+      const handler = (changes: readonly BestChange[]) => {
+        for (const c of changes) {
+          const family = c.prefix.afi === 1 ? 'ipv4' : 'ipv6';
+          const prefix = formatPrefix(c.prefix);
+          if (!c.after) onEvent({ type: 'withdrawn', family, prefix, path: null });
+          else onEvent({ type: 'best', family, prefix, path: locPath(c.prefix, { path: c.after, best: true, multipath: true, lostAt: null }) });
+        }
+      };
+      d.on('best', handler);
+      return () => d.off('best', handler);
     },
     watchPeers: (onChange) => {
       const handler = (name: string, event: 'changed' | 'added' | 'removed') => {

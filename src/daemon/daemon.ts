@@ -11,6 +11,7 @@ import { CeaseSubcode, ErrorCode } from '../wire/notification-codes.js';
 import { localRoutesFor, originContextFor } from './local-routes.js';
 import { BGP_PORT, nodeClusterId, transportConfigFor } from './peer-config.js';
 import { RibFeed } from './rib-feed.js';
+import type { BestChange } from '../rib/loc-rib.js';
 import { FibFeed, type FibOptions } from './fib-feed.js';
 import { Propagator } from './propagation.js';
 
@@ -69,6 +70,8 @@ interface Running {
 export interface DaemonEvents {
   /** A peer's state changed, or it was added or removed. */
   peer: (name: string, event: 'changed' | 'added' | 'removed') => void;
+  /** Best-path changes as they are propagated (for API watchers). */
+  best: (changes: readonly BestChange[]) => void;
 }
 
 /** Best-path changes propagated per event-loop tick, so keepalives are never starved. */
@@ -252,6 +255,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
     const batch = all.slice(0, FLUSH_BATCH);
     this.fib?.changed(batch);
     this.propagator!.propagate(batch);
+    if (this.listenerCount('best') > 0) this.emit('best', batch);
     if (all.length > FLUSH_BATCH) {
       this.rib.requeue(all.slice(FLUSH_BATCH));
       this.scheduleFlush();

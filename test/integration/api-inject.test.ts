@@ -5,7 +5,9 @@
  * prepended and the attributes given, and deleting it withdraws it at BIRD.
  */
 import assert from 'node:assert/strict';
-import { useLab } from '../support/netns.js';
+import { connectApi } from '../../src/api/client.js';
+import type { PathEvent } from '../../src/api/provider.js';
+import { useLab, waitFor } from '../support/netns.js';
 import { startBird2, type Peer } from '../support/peers/index.js';
 import { BLOCK4, nodeDatastore, petrelLan, PETREL_AS, POOL4, startPetrel, type LanHost, type Petrel, type PetrelLan } from '../support/petrel.js';
 
@@ -37,6 +39,29 @@ describe('API: operator-injected paths reach real peers', function () {
     ]);
     await Promise.all([petrel.waitForState(birdHost.v4), bird.waitForSession(lan.petrel.v4)]);
     await bird.waitForRoute('ipv4', BLOCK4);
+  });
+
+  it('WatchPaths streams the initial table, then each best-path change and withdrawal as it happens', async function () {
+    const client = connectApi(petrel.apiSocket);
+    const watch = client.watchPaths({ initial: true, family: 'ipv4' });
+    const seen: PathEvent[] = [];
+    const reading = (async () => {
+      for await (const e of watch) seen.push(e);
+    })();
+    try {
+      await waitFor('the initial event for our block', 10_000, async () => (seen.some((e) => e.type === 'initial' && e.prefix === BLOCK4) ? true : undefined));
+      await petrel.cli(['routes', 'add', '203.0.113.0/24', '--local-pref', '300']);
+      const best = await waitFor('a best event for 203.0.113.0/24', 10_000, async () => seen.find((e) => e.type === 'best' && e.prefix === '203.0.113.0/24'));
+      assert.equal(best.path?.source, 'api');
+      assert.equal(best.path?.localPref, 300);
+      await petrel.cli(['routes', 'del', '203.0.113.0/24']);
+      await waitFor('a withdrawn event for 203.0.113.0/24', 10_000, async () => (seen.some((e) => e.type === 'withdrawn' && e.prefix === '203.0.113.0/24' && e.path === null) ? true : undefined));
+      assert.ok(seen.every((e) => e.family === 'ipv4'), 'the family filter holds');
+    } finally {
+      watch.cancel();
+      await reading.catch(() => undefined);
+      client.close();
+    }
   });
 
   it('routes add: BIRD gets the path with our AS prepended, the given AS path after it, and the communities', async function () {
