@@ -27,10 +27,13 @@ Usage:
                                    communities, kernel rules) as JSON, computed as confd would
       --quiet                      do not print warnings on stderr
       --endpoint-status-dir DIR    Felix's workload status files, for local workload peers
-  petrel run --node NAME --datastore file:PATH [--listen ADDR] [--port N] [--fib none]
-             [--route-protocol N] [--api-socket PATH] [--log-level debug|info|warning|error|fatal|none]
+  petrel run --node NAME --datastore file:PATH|kubernetes|etcdv3:ENDPOINTS [--listen ADDR] [--port N]
+             [--fib kernel|none] [--route-protocol N] [--api-socket PATH]
+             [--log-level debug|info|warning|error|fatal|none]
                                    the daemon: BGP sessions for the node's peers, its blocks
-                                   advertised; follows changes to the datastore file
+                                   advertised; follows changes to the datastore
+      --fib kernel|none            program the kernel's routes as Calico's BIRD does (default none)
+      --api-listen HOST:PORT       also serve the management API over TCP (no authentication)
       --allow-loopback-next-hops   accept 127.0.0.0/8 next hops (labs and benchmarks on loopback only)
       --endpoint-status-dir DIR    Felix's workload status files, for local workload peers
                                    (default /var/run/calico/endpoint-status)

@@ -26,6 +26,7 @@ export async function runDaemon(args: string[]): Promise<number> {
       fib: { type: 'string', default: 'none' },
       'route-protocol': { type: 'string', default: '12' },
       'api-socket': { type: 'string' },
+      'api-listen': { type: 'string' },
       'log-level': { type: 'string' },
       'bird-socket': { type: 'string' },
       'bird6-socket': { type: 'string' },
@@ -62,7 +63,8 @@ export async function runDaemon(args: string[]): Promise<number> {
   });
   log.info({ datastore: describeSpec(datastore) }, 'reading the datastore');
   await daemon.start();
-  const api = await startApiServer(daemonApiProvider(daemon), { unixSocket: values['api-socket'] ?? DEFAULT_API_SOCKET, log });
+  // The Unix socket always; TCP (host:port) only when asked: the API has no authentication of its own.
+  const api = await startApiServer(daemonApiProvider(daemon), { unixSocket: values['api-socket'] ?? DEFAULT_API_SOCKET, ...(values['api-listen'] ? { tcp: values['api-listen'] } : {}), log });
   // calico-node's bird.ctl/bird6.ctl (calicoctl node status, -bird-ready) and the metrics/health port.
   const birdOpts = { ...(values['bird-socket'] ? { socket: values['bird-socket'] } : {}), ...(values['bird6-socket'] ? { socket6: values['bird6-socket'] } : {}), log };
   const bird = await startBirdSockets(daemon, birdOpts).catch(async (e: unknown) => {
