@@ -149,3 +149,34 @@ export async function birdReady(path: string, ipv: '4' | '6', withinThreshold: b
 export function birdLiveOutput(stdout: string): boolean {
   return stdout.startsWith('BIRD');
 }
+
+/** One `show route` line as calico-node's CalicoNodeStatus route reporter reads it. */
+export interface CalicoBirdRoute {
+  readonly destination: string;
+  readonly gateway: string;
+  readonly interface: string;
+  readonly protocol: string;
+  readonly primary: boolean;
+  readonly kind: 'via' | 'dev' | 'blackhole' | 'unreachable';
+}
+
+/**
+ * The reporter's four line shapes: `X via G on IF [proto time] * (pref)`,
+ * `X dev IF [...]`, `X blackhole [...]`, `X unreachable [...]`; a line
+ * with an empty destination column continues the previous destination.
+ */
+export function scanBirdRoutes(lines: readonly string[]): CalicoBirdRoute[] {
+  const out: CalicoBirdRoute[] = [];
+  let last = '';
+  for (const raw of lines) {
+    if (!raw.startsWith('1007-') && !raw.startsWith(' ')) continue;
+    const line = raw.startsWith('1007-') ? raw.slice(5) : raw.slice(1);
+    const m = /^(\S*)\s+(?:via\s+(\S+)\s+on\s+(\S+)|dev\s+(\S+)|(blackhole)|(unreachable))\s+\[(\S+)\s+[^\]]*\](\s+\*)?\s+\(\d+(?:\/\d+)?\)/.exec(line);
+    if (!m) continue;
+    const destination = m[1] || last;
+    last = destination;
+    const kind = m[2] ? 'via' : m[4] ? 'dev' : m[5] ? 'blackhole' : 'unreachable';
+    out.push({ destination, gateway: m[2] ?? '', interface: m[3] ?? m[4] ?? '', protocol: m[7]!, primary: m[8] !== undefined, kind });
+  }
+  return out;
+}

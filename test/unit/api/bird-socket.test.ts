@@ -7,7 +7,7 @@ import { birdLastError } from '../../../src/api/bird/protocols.js';
 import type { BirdPeer } from '../../../src/api/bird/provider.js';
 import { frameReply, parseReplyLine } from '../../../src/api/bird/reply.js';
 import { BOOT, NOW, at, birdPeers, fakeBirdProvider, localProtocols, sample, transcript } from './bird-fake.js';
-import { scanBirdPeers, scanGrInProgress, unmarshalBirdRow, birdReadyVerdict, birdLiveOutput } from './bird-calico.js';
+import { scanBirdPeers, scanBirdRoutes, scanGrInProgress, unmarshalBirdRow, birdReadyVerdict, birdLiveOutput } from './bird-calico.js';
 
 const provider = fakeBirdProvider();
 const answer = (cmd: string, p = provider, view: 'ipv4' | 'ipv6' = 'ipv4', now = NOW) => answerLine(cmd, p, view, now);
@@ -241,5 +241,16 @@ describe('api/bird: framing, parsing, client-side expansion', function () {
     assert.match(reply, /\n {3}Routes: {9}2 imported, 3 exported, 2 preferred\n/);
     assert.match(reply, /\n {5}Export updates: {14}3 {10}0 {10}0 {8}--- {10}3\n/);
     void BOOT;
+  });
+});
+
+describe('api/bird: calico-node’s route reporter reads show route', function () {
+  it('BIRD’s own sample and petrel’s reply parse to the same routes', function () {
+    const bird = scanBirdRoutes(lines(sample('show-route.txt').reply));
+    const ours = scanBirdRoutes(lines(answer('show route')));
+    assert.equal(bird.length, 5);
+    assert.deepEqual(ours, bird);
+    assert.deepEqual(bird[2], { destination: '10.244.2.0/26', gateway: '198.19.77.2', interface: 'bsa0', protocol: 'Mesh_198_19_77_2', primary: true, kind: 'via' });
+    assert.equal(bird[4]!.kind, 'blackhole');
   });
 });
