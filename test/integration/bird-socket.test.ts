@@ -38,10 +38,11 @@ describe('BIRD-compatible control socket: calicoctl, calico-node checks, birdc a
   };
   const birdc = async (...cmd: string[]): Promise<string> => (await run(BIRDC, ['-s', petrel.birdSocket, ...cmd], { timeoutMs: 10_000 })).stdout;
   const birdcl = (args: readonly string[], allowFail = false) => run(process.execPath, ['--import', 'tsx', MAIN, 'birdcl', ...args], { cwd: REPO, timeoutMs: 30_000, allowFail });
+  /** GET inside petrel's namespace (the port is on its loopback), with node's own fetch: no curl needed. */
   const http = async (path: string): Promise<{ status: number; body: string }> => {
-    const r = await exec(petrel.ns, 'curl', ['-s', '-o', '-', '-w', '\n%{http_code}', `http://${METRICS}${path}`], { timeoutMs: 10_000 });
-    const nl = r.stdout.lastIndexOf('\n');
-    return { status: Number(r.stdout.slice(nl + 1)), body: r.stdout.slice(0, nl) };
+    const script = `fetch(${JSON.stringify(`http://${METRICS}${path}`)}).then(async (r) => process.stdout.write(JSON.stringify({ status: r.status, body: await r.text() })))`;
+    const r = await exec(petrel.ns, process.execPath, ['-e', script], { timeoutMs: 10_000 });
+    return JSON.parse(r.stdout) as { status: number; body: string };
   };
   /** A sample's value: the metric with all the given labels. */
   const metric = (text: string, name: string, labels: Record<string, string>): number | undefined => {

@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { answerLine } from '../../../src/api/bird/answer.js';
-import { printedReply } from '../../../src/api/bird/client.js';
+import { BirdClient, BirdConnectError, printedReply } from '../../../src/api/bird/client.js';
+import { startBirdSocket } from '../../../src/api/bird/server.js';
+import { nullLogger } from '../../../src/lib/logger.js';
 import { parseCommand } from '../../../src/api/bird/command.js';
 import { expandCommand } from '../../../src/api/bird/expand.js';
 import { birdLastError } from '../../../src/api/bird/protocols.js';
@@ -252,5 +258,65 @@ describe('api/bird: calico-node’s route reporter reads show route', function (
     assert.deepEqual(ours, bird);
     assert.deepEqual(bird[2], { destination: '10.244.2.0/26', gateway: '198.19.77.2', interface: 'bsa0', protocol: 'Mesh_198_19_77_2', primary: true, kind: 'via' });
     assert.equal(bird[4]!.kind, 'blackhole');
+  });
+});
+
+describe('api/bird: the Unix socket server', function () {
+  this.timeout(10_000);
+  let dir: string;
+  before(async function () {
+    dir = await mkdtemp(join(tmpdir(), 'petrel-bird-'));
+  });
+  after(async function () {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  /** Raw bytes in, every reply line out, until `finals` replies have ended. */
+  const raw = (path: string, bytes: string | Buffer, finals: number): Promise<string[]> =>
+    new Promise((resolve, reject) => {
+      const s = connect(path);
+      let buf = '';
+      let seen = 0;
+      s.setEncoding('utf8');
+      s.on('data', (d: string) => {
+        buf += d;
+        const lines = buf.split('\n').slice(0, -1);
+        seen = lines.filter((l) => /^\d{4} /.test(l)).length;
+        if (seen >= finals) {
+          s.destroy();
+          resolve(lines);
+        }
+      });
+      s.on('error', reject);
+      s.once('connect', () => s.write(bytes));
+      setTimeout(() => reject(new Error(`no ${finals} replies: ${JSON.stringify(buf)}`)), 5000).unref();
+    });
+
+  it('greets, answers pipelined commands in order, survives over-long and binary input', async function () {
+    const path = join(dir, 'bird.ctl');
+    const server = await startBirdSocket(provider, { path, view: 'ipv4', log: nullLogger });
+    try {
+      assert.equal((await stat(path)).mode & 0o777, 0o660);
+      const got = await raw(path, `show status\nshow protocols "Mesh*"\n${'x'.repeat(5000)}\n\u0000\u00ff\u0001garbage\nshow route count\n`, 6);
+      assert.match(got[0]!, /^0001 BIRD 1\.6\.8 ready\.$/);
+      assert.equal(got.find((l) => l.startsWith('0013')), '0013 Daemon is up and running');
+      assert.ok(got.includes('1002-Mesh_198_19_77_2 BGP      master   up     16:22:20    Established   '), JSON.stringify(got));
+      assert.ok(got.includes('9000 Command too long'), JSON.stringify(got));
+      assert.ok(got.includes('9001 syntax error'));
+      assert.equal(got.at(-1), '0014 5 of 5 routes for 5 networks');
+      // A command split across writes and a client that leaves mid-reply do not disturb the next client.
+      const { client } = await BirdClient.connect(path);
+      const r = await client.command('show protocols');
+      assert.equal(r.code, 0);
+      client.close();
+      const c2 = await BirdClient.connect(path);
+      assert.equal((await c2.client.command('show route for 10.244.1.1')).code, 0);
+      c2.client.close();
+      await assert.rejects(startBirdSocket(provider, { path, view: 'ipv4', log: nullLogger }), /in use/);
+    } finally {
+      await server.close();
+    }
+    await assert.rejects(stat(path), /ENOENT/);
+    await assert.rejects(BirdClient.connect(path), (e: unknown) => e instanceof BirdConnectError && /No such file or directory/.test(e.message));
   });
 });
