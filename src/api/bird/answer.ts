@@ -6,7 +6,7 @@ import { parseCommand, patternMatches, type BirdCommand, type ProtocolSelector }
 import { protocolsReply, type ShownProtocol } from './protocols.js';
 import type { BirdProvider, BirdView } from './provider.js';
 import { frameReply, ReplyCode, singleReply } from './reply.js';
-import { routeReply } from './routes.js';
+import { routeReplyChunks } from './routes.js';
 import { statusReply } from './status.js';
 
 function protocolsOf(provider: BirdProvider, view: BirdView): ShownProtocol[] {
@@ -27,40 +27,62 @@ function select(all: readonly ShownProtocol[], s: ProtocolSelector): ShownProtoc
   }
 }
 
-/** Answer a parsed command (every reply ends with its final line). */
-export function answerCommand(cmd: BirdCommand, provider: BirdProvider, view: BirdView, now: number): string {
+/**
+ * Answer a parsed command in framed pieces (only route tables come in more
+ * than one); the last piece ends with the reply's final line. The data is
+ * read from the provider when the first piece is asked for.
+ */
+export function* answerCommand(cmd: BirdCommand, provider: BirdProvider, view: BirdView, now: number): Generator<string> {
   switch (cmd.kind) {
     case 'error':
-      return singleReply(cmd.code, cmd.text);
+      yield singleReply(cmd.code, cmd.text);
+      return;
     case 'status': {
       const { lines, final } = statusReply(provider.status(view), now);
-      return frameReply(lines, final);
+      yield frameReply(lines, final);
+      return;
     }
     case 'protocols': {
       const shown = select(protocolsOf(provider, view), cmd.select);
       if (shown.length === 0) {
         // A name is a symbol of BIRD's config: one that is not a protocol is a type error.
-        if (cmd.select.kind === 'symbol') return singleReply(ReplyCode.INVALID_SYMBOL, `${cmd.select.name} is not a protocol`);
-        return singleReply(ReplyCode.NO_PROTOCOLS_MATCH, 'No protocols match');
+        if (cmd.select.kind === 'symbol') yield singleReply(ReplyCode.INVALID_SYMBOL, `${cmd.select.name} is not a protocol`);
+        else yield singleReply(ReplyCode.NO_PROTOCOLS_MATCH, 'No protocols match');
+        return;
       }
-      return frameReply(protocolsReply(shown, cmd.verbose, provider.status(view).bootedAt, now), { code: ReplyCode.OK, text: '' });
+      yield frameReply(protocolsReply(shown, cmd.verbose, provider.status(view).bootedAt, now), { code: ReplyCode.OK, text: '' });
+      return;
     }
     case 'route': {
       const q = cmd.query;
       if (q.protocol !== undefined && !protocolsOf(provider, view).some((x) => x.p.name === q.protocol)) {
-        return singleReply(ReplyCode.PARSE_ERROR, `${q.protocol} is not a protocol`);
+        yield singleReply(ReplyCode.PARSE_ERROR, `${q.protocol} is not a protocol`);
+        return;
       }
-      const { lines, final } = routeReply(provider.routes(view), q, now, provider.interfaceFor?.bind(provider));
-      return frameReply(lines, final);
+      yield* routeReplyChunks(provider.routes(view), q, now, provider.interfaceFor?.bind(provider));
+      return;
     }
   }
 }
 
-/** Parse and answer one command line; a provider failure becomes BIRD's runtime-error reply, never a thrown error. */
-export function answerLine(line: string, provider: BirdProvider, view: BirdView, now = Date.now()): string {
+const runtimeError = (e: unknown) => singleReply(ReplyCode.RUNTIME_ERROR, `Internal error: ${e instanceof Error ? e.message : String(e)}`.replaceAll('\n', ' '));
+
+/**
+ * Parse and answer one command line, piece by piece. A provider failure
+ * becomes BIRD's runtime-error line, which also ends a reply cut short;
+ * never a thrown error.
+ */
+export function* answerParts(line: string, provider: BirdProvider, view: BirdView, now = Date.now()): Generator<string> {
   try {
-    return answerCommand(parseCommand(line), provider, view, now);
+    yield* answerCommand(parseCommand(line), provider, view, now);
   } catch (e) {
-    return singleReply(ReplyCode.RUNTIME_ERROR, `Internal error: ${e instanceof Error ? e.message : String(e)}`.replaceAll('\n', ' '));
+    yield runtimeError(e);
   }
+}
+
+/** The whole reply to one command line. */
+export function answerLine(line: string, provider: BirdProvider, view: BirdView, now = Date.now()): string {
+  let out = '';
+  for (const part of answerParts(line, provider, view, now)) out += part;
+  return out;
 }

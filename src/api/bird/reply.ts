@@ -52,6 +52,24 @@ export function frameReply(lines: readonly ReplyLine[], final: ReplyLine): strin
   return `${out}${code4(final.code)} ${final.text}\n`;
 }
 
+/**
+ * The same framing for a reply produced piece by piece (large tables are
+ * written in chunks): remembers the last code across pieces.
+ */
+export class ReplyFramer {
+  private last = -1;
+
+  line(code: number, text: string): string {
+    const out = code === this.last ? ` ${text}\n` : `${code4(code)}-${text}\n`;
+    this.last = code;
+    return out;
+  }
+
+  final(code: number, text: string): string {
+    return `${code4(code)} ${text}\n`;
+  }
+}
+
 /** A one-line reply (errors, counts). */
 export function singleReply(code: number, text: string): string {
   return frameReply([], { code, text });

@@ -1,13 +1,18 @@
 /**
  * `show route [all] [count] [primary] [protocol P] [for A] [P]` over the
- * Loc-RIB, in BIRD 1.6's line format (nest/rt-table.c rt_show_rte), which
- * calico-node's route reporter matches with regular expressions.
+ * Loc-RIB, in BIRD 1.6's line format (nest/rt-table.c rt_show_rte:
+ * "%-18s %s [%s %s%s]%s%s"), which calico-node's route reporter matches
+ * with regular expressions. A large table is produced in chunks, so the
+ * socket server can yield to the event loop between them.
  */
-import { showRouteLine } from '../bird-format.js';
+import { birdTime } from '../bird-format.js';
 import { parseIpv4, parseIpv6, parsePrefix, type Prefix } from '../../lib/prefix.js';
 import type { AsPathSegment, PathInfo } from '../provider.js';
 import type { RouteQuery } from './command.js';
-import { ReplyCode, type ReplyLine } from './reply.js';
+import { ReplyCode, ReplyFramer } from './reply.js';
+
+/** Routes formatted per chunk: a few milliseconds of work between turns of the event loop. */
+export const ROUTE_CHUNK = 2000;
 
 /** An address or prefix as a prefix (an address is a host prefix). */
 function asPrefix(text: string): Prefix | null {
@@ -35,33 +40,59 @@ function contains(outer: Prefix, inner: Prefix): boolean {
   return (a[full]! & m) === (b[full]! & m);
 }
 
-function samePrefix(a: Prefix, b: Prefix): boolean {
-  return a.len === b.len && contains(a, b);
-}
-
-/** Paths grouped by prefix, in table order. */
+/** Paths grouped by prefix, in table order (paths of a prefix are adjacent, best first). */
 function byPrefix(paths: readonly PathInfo[]): PathInfo[][] {
-  const groups = new Map<string, PathInfo[]>();
+  const groups: PathInfo[][] = [];
+  let current: PathInfo[] | null = null;
   for (const p of paths) {
-    const g = groups.get(p.prefix);
-    if (g) g.push(p);
-    else groups.set(p.prefix, [p]);
+    if (current && current[0]!.prefix === p.prefix) current.push(p);
+    else groups.push((current = [p]));
   }
-  return [...groups.values()];
+  return groups;
 }
 
+const ORIGIN_CHAR = { igp: 'i', egp: 'e', incomplete: '?' } as const;
 const ORIGIN_NAME = { igp: 'IGP', egp: 'EGP', incomplete: 'Incomplete' } as const;
+
+/** The last ASN of the AS_PATH when its last segment is a sequence (BIRD's as_path_get_last). */
+function originAs(segments: readonly AsPathSegment[]): number | null {
+  let found: number | null = null;
+  for (const s of segments) {
+    if (s.type === 'sequence' && s.numbers.length > 0) found = s.numbers[s.numbers.length - 1] ?? null;
+    else if (s.type === 'set' && s.numbers.length > 0) found = null;
+  }
+  return found;
+}
 
 function asPathText(segments: readonly AsPathSegment[]): string {
   return segments.map((s) => (s.type === 'set' || s.type === 'confedSet' ? `{${s.numbers.join(' ')}}` : s.numbers.join(' '))).join(' ');
 }
 
+/**
+ * One route line. BGP routes get "(pref/igp) [ASNi]": petrel resolves next
+ * hops as Calico's `gateway recursive` makes BIRD do, so the IGP metric is 0
+ * unless the path says otherwise; other routes get "(pref)".
+ */
+function routeLine(p: PathInfo, first: boolean, iface: string | undefined, time: string): string {
+  const nh = p.nextHops[0];
+  const via = nh !== undefined ? `via ${nh}${iface ? ` on ${iface}` : ''}` : iface ? `dev ${iface}` : 'blackhole';
+  const from = p.sourceAddress && p.sourceAddress !== nh ? ` from ${p.sourceAddress}` : '';
+  let info: string;
+  if (p.sourceAddress !== undefined) {
+    const as = originAs(p.asPath);
+    info = ` (${p.preference ?? 100}/${p.igpMetric ?? 0}) [${as !== null ? `AS${as}` : ''}${ORIGIN_CHAR[p.origin]}]`;
+  } else {
+    info = ` (${p.preference ?? 200})`;
+  }
+  return `${(first ? p.prefix : '').padEnd(18)} ${via} [${p.source || '?'} ${time}${from}]${p.best ? ' *' : ''}${info}`;
+}
+
 /** `show route all`: the type line (1008) and the BGP attributes (1012), tab-indented as BIRD does. */
-function attributeLines(p: PathInfo): ReplyLine[] {
+function attributeLines(f: ReplyFramer, p: PathInfo): string {
   const bgp = p.sourceAddress !== undefined;
-  const out: ReplyLine[] = [{ code: ReplyCode.ROUTE_TYPE, text: `\tType: ${bgp ? 'BGP' : 'static'} unicast univ` }];
+  let out = f.line(ReplyCode.ROUTE_TYPE, `\tType: ${bgp ? 'BGP' : 'static'} unicast univ`);
   if (!bgp) return out;
-  const a = (text: string) => out.push({ code: ReplyCode.ROUTE_ATTRIBUTES, text: `\t${text}` });
+  const a = (text: string) => (out += f.line(ReplyCode.ROUTE_ATTRIBUTES, `\t${text}`));
   a(`BGP.origin: ${ORIGIN_NAME[p.origin]}`);
   a(`BGP.as_path: ${asPathText(p.asPath)}`);
   a(`BGP.next_hop: ${p.nextHops.join(' ')}`);
@@ -75,31 +106,48 @@ function attributeLines(p: PathInfo): ReplyLine[] {
   return out;
 }
 
-export interface RouteReply {
-  readonly lines: ReplyLine[];
-  readonly final: ReplyLine;
-}
-
 /**
- * The reply to a route query. `interfaceFor` supplies "on IF" for next hops
- * whose interface the path does not carry.
+ * The reply to a route query, framed, in pieces of about `chunk` routes.
+ * `interfaceFor` supplies "on IF" for next hops whose interface the path
+ * does not carry.
  */
-export function routeReply(paths: readonly PathInfo[], q: RouteQuery, now: number, interfaceFor?: (nextHop: string) => string | undefined): RouteReply {
+export function* routeReplyChunks(
+  paths: readonly PathInfo[],
+  q: RouteQuery,
+  now: number,
+  interfaceFor?: (nextHop: string) => string | undefined,
+  chunk = ROUTE_CHUNK,
+): Generator<string> {
+  const f = new ReplyFramer();
   let groups = byPrefix(paths);
   if (q.prefix !== undefined || q.for !== undefined) {
     const want = asPrefix((q.prefix ?? q.for)!);
-    if (!want) return { lines: [], final: { code: ReplyCode.PARSE_ERROR, text: 'IP address expected' } };
+    if (!want) {
+      yield f.final(ReplyCode.PARSE_ERROR, 'IP address expected');
+      return;
+    }
     const parsed = groups.map((g) => ({ g, p: parsePrefix(g[0]!.prefix, true) }));
     if (q.prefix !== undefined) {
-      groups = parsed.filter((x) => x.p && samePrefix(x.p, want)).map((x) => x.g);
+      groups = parsed.filter((x) => x.p && x.p.len === want.len && contains(x.p, want)).map((x) => x.g);
     } else {
       // The longest prefix containing the address (BIRD's net_route).
       const match = parsed.filter((x) => x.p && contains(x.p, want)).sort((a, b) => b.p!.len - a.p!.len)[0];
       groups = match ? [match.g] : [];
     }
-    if (groups.length === 0) return { lines: [], final: { code: 8001, text: 'Network not in table' } };
+    if (groups.length === 0) {
+      yield f.final(8001, 'Network not in table');
+      return;
+    }
   }
-  const lines: ReplyLine[] = [];
+  // Routes of one protocol share a few timestamps: format each once.
+  const times = new Map<number, string>();
+  const timeOf = (at: number): string => {
+    let t = times.get(at);
+    if (t === undefined) times.set(at, (t = birdTime(at, now)));
+    return t;
+  };
+  let out = '';
+  let inChunk = 0;
   let routes = 0;
   let shown = 0;
   for (const g of groups) {
@@ -109,17 +157,19 @@ export function routeReply(paths: readonly PathInfo[], q: RouteQuery, now: numbe
       if (q.primary && !path.best) continue;
       if (q.protocol !== undefined && path.source !== q.protocol) continue;
       shown++;
-      if (!q.count) {
-        const nh = path.nextHops[0];
-        const iface = path.interface ?? (nh !== undefined ? interfaceFor?.(nh) : undefined);
-        // BIRD resolves BGP next hops recursively (Calico's "gateway recursive"): "(100/0)".
-        const shownPath: PathInfo = { ...path, ...(iface ? { interface: iface } : {}), ...(path.sourceAddress !== undefined && path.igpMetric === undefined ? { igpMetric: 0 } : {}) };
-        lines.push({ code: ReplyCode.ROUTE, text: showRouteLine(shownPath, { firstOfPrefix: first, table: 'loc', now }) });
-        if (q.verbose) lines.push(...attributeLines(shownPath));
-      }
+      if (q.count) continue;
+      const nh = path.nextHops[0];
+      const iface = path.interface ?? (nh !== undefined ? interfaceFor?.(nh) : undefined);
+      out += f.line(ReplyCode.ROUTE, routeLine(path, first, iface, timeOf(path.since)));
+      if (q.verbose) out += attributeLines(f, path);
       first = false;
+      if (++inChunk >= chunk) {
+        yield out;
+        out = '';
+        inChunk = 0;
+      }
     }
   }
-  if (q.count) return { lines: [], final: { code: ReplyCode.ROUTE_COUNT, text: `${shown} of ${routes} routes for ${groups.length} networks` } };
-  return { lines, final: { code: ReplyCode.OK, text: '' } };
+  if (q.count) yield f.final(ReplyCode.ROUTE_COUNT, `${shown} of ${routes} routes for ${groups.length} networks`);
+  else yield out + f.final(ReplyCode.OK, '');
 }

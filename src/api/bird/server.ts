@@ -7,7 +7,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import type { Logger } from '../../lib/logger.js';
 import { prepareSocketPath, removeSocket, restrictSocket } from '../socket.js';
-import { answerLine } from './answer.js';
+import { answerParts } from './answer.js';
 import type { BirdProvider, BirdView } from './provider.js';
 import { ReplyCode, singleReply, welcome } from './reply.js';
 
@@ -15,6 +15,10 @@ import { ReplyCode, singleReply, welcome } from './reply.js';
 export const MAX_COMMAND_LENGTH = 2048;
 /** Clients beyond this are refused: a stuck prober must not exhaust the daemon. */
 const MAX_CLIENTS = 64;
+/** Queued in place of a command that was too long (no real command contains a NUL). */
+const TOO_LONG = '\u0000too-long';
+/** Commands a client may queue before it is dropped (it pipelines without reading the replies). */
+const MAX_QUEUED = 256;
 
 export interface BirdSocketOptions {
   readonly path: string;
@@ -28,7 +32,7 @@ export interface BirdSocketServer {
   close(): Promise<void>;
 }
 
-/** Serve one client: commands answered in order, the next read only once the reply is written. */
+/** Serve one client: commands answered in order, a large reply in pieces with the event loop turning between them. */
 function serveClient(sock: Socket, provider: BirdProvider, view: BirdView, log: Logger): void {
   let buffer = '';
   /** Bytes of an over-long command are dropped until its newline. */
@@ -36,22 +40,42 @@ function serveClient(sock: Socket, provider: BirdProvider, view: BirdView, log: 
   let busy = false;
   const queue: string[] = [];
 
-  const pump = (): void => {
-    if (busy) return;
+  /** Resolves when the socket can take more (or is gone). */
+  const writable = (): Promise<void> =>
+    new Promise((resolve) => {
+      const done = () => {
+        sock.off('drain', done);
+        sock.off('close', done);
+        resolve();
+      };
+      sock.once('drain', done);
+      sock.once('close', done);
+    });
+
+  const answerQueue = async (): Promise<void> => {
     while (queue.length > 0 && !sock.destroyed) {
       const line = queue.shift()!;
-      const reply = line === '\u0000too-long' ? singleReply(ReplyCode.COMMAND_TOO_LONG, 'Command too long') : answerLine(line, provider, view);
-      if (!sock.write(reply)) {
-        busy = true;
-        sock.pause();
-        sock.once('drain', () => {
-          busy = false;
-          sock.resume();
-          pump();
-        });
-        return;
+      const parts = line === TOO_LONG ? [singleReply(ReplyCode.COMMAND_TOO_LONG, 'Command too long')] : answerParts(line, provider, view);
+      for (const part of parts) {
+        if (sock.destroyed) return;
+        if (!sock.write(part)) await writable();
+        // Keepalives and other clients run between the pieces of a large table.
+        else await new Promise((r) => setImmediate(r));
       }
     }
+  };
+  const pump = (): void => {
+    if (busy) return;
+    busy = true;
+    answerQueue()
+      .catch((e: unknown) => {
+        log.warn({ err: String(e) }, 'BIRD socket client failed');
+        sock.destroy();
+      })
+      .finally(() => {
+        busy = false;
+        if (queue.length > 0 && !sock.destroyed) pump();
+      });
   };
 
   sock.setEncoding('utf8');
@@ -65,11 +89,16 @@ function serveClient(sock: Socket, provider: BirdProvider, view: BirdView, log: 
         discarding = false;
         continue;
       }
-      queue.push(line.length > MAX_COMMAND_LENGTH ? '\u0000too-long' : line);
+      queue.push(line.length > MAX_COMMAND_LENGTH ? TOO_LONG : line);
+    }
+    if (queue.length > MAX_QUEUED) {
+      log.warn({ queued: queue.length }, 'BIRD socket client sends commands without reading the replies; dropped');
+      sock.destroy();
+      return;
     }
     if (buffer.length > MAX_COMMAND_LENGTH) {
       buffer = '';
-      if (!discarding) queue.push('\u0000too-long');
+      if (!discarding) queue.push(TOO_LONG);
       discarding = true;
     }
     pump();
