@@ -10,7 +10,7 @@ import { EventEmitter } from 'eventemitter3';
 import { CeaseSubcode, ErrorCode } from '../wire/notification-codes.js';
 import { localRoutesFor, originContextFor } from './local-routes.js';
 import { BGP_PORT, nodeClusterId, transportConfigFor } from './peer-config.js';
-import { RibFeed } from './rib-feed.js';
+import { RibFeed, type PeerIdentity } from './rib-feed.js';
 import type { BestChange } from '../rib/loc-rib.js';
 import { FibFeed, type FibOptions } from './fib-feed.js';
 import { Propagator } from './propagation.js';
@@ -171,13 +171,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
     const r: Running = { desired, peer, neighbor, lastTransition: null };
     peer.on('established', (neg) => {
       r.lastTransition = Date.now();
-      this.rib.setIdentity(desired.name, {
-        address: r.desired.address,
-        routerId: neg.peerRouterId,
-        ebgp: !r.desired.internal,
-        localAs: r.desired.localAsNumber ?? this.state!.asNumber,
-        allowLocalAs: r.desired.allowLocalAs ?? 0,
-      });
+      this.rib.setIdentity(desired.name, this.identityFor(r, neg));
       neighbor.onEstablished(neg, localRoutesFor(this.state!, r.desired), originContextFor(this.state!, r.desired), this.propagator!.groupFor(r, neg, this.rib.rib));
     });
     peer.on('update', (d) => neighbor.onUpdate(d));
@@ -190,6 +184,18 @@ export class Daemon extends EventEmitter<DaemonEvents> {
     this.running.set(desired.name, r);
     this.emit('peer', desired.name, 'added');
     await peer.start();
+  }
+
+  /** What the Loc-RIB needs to rank and import a peer's paths. */
+  private identityFor(r: Running, neg: Negotiated): PeerIdentity {
+    return {
+      address: r.desired.address,
+      routerId: neg.peerRouterId,
+      ebgp: !r.desired.internal,
+      localAs: r.desired.localAsNumber ?? this.state!.asNumber,
+      allowLocalAs: r.desired.allowLocalAs ?? 0,
+      importFilters: r.desired.importFilters,
+    };
   }
 
   private removePeer(name: string, subcode: number): void {
@@ -280,6 +286,12 @@ export class Daemon extends EventEmitter<DaemonEvents> {
           if (r) {
             r.desired = c.after;
             r.neighbor.setPrefixLimit(c.after.maxPrefixes ?? null);
+            const neg = r.peer.negotiated;
+            if (c.reimportRequired && neg) {
+              // Import rules changed: run them again over the stored Adj-RIB-In (pre-policy), no route refresh needed.
+              this.rib.setIdentity(c.name, this.identityFor(r, neg));
+              this.rib.announced(c.name, [...r.neighbor.adjRibIn.entries()]);
+            }
           }
         }
         break;

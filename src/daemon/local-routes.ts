@@ -4,6 +4,7 @@ import { parseIpv4, parseIpv6, parsePrefix } from '../lib/prefix.js';
 import type { LargeCommunity } from '../wire/attributes/types.js';
 import { ipv4Nlri, ipv6Nlri } from '../wire/nlri.js';
 import type { LocalRoute, OriginContext } from '../speaker/originate.js';
+import { communityValue, runFilters, type FilterOperation } from '../policy/bgp-filter.js';
 
 /** "65001:100" -> uint32; null when it is not a standard community. */
 function community(text: string): number | null {
@@ -34,9 +35,13 @@ export function localRoutesFor(state: DesiredState, peer: DesiredPeer): LocalRou
   for (const o of state.originate) {
     const cidr = parseCidr(o.prefix);
     if (!cidr || cidr.family !== family) continue;
-    if (evaluateExport(rules, { prefix: cidr, internalPeer: peer.internal }, normal, parseCidr) !== 'accept') continue;
     const p = parsePrefix(o.prefix);
     if (!p) continue;
+    // BGPFilter export rules run first (calico-bird.md §7); one that matches decides, else Calico's pool policy does.
+    const localPref = 2147483647 - normal;
+    const filtered = peer.exportFilters.length > 0 ? runFilters(peer.exportFilters, { prefix: p, fromBgp: false, ifname: null, communities: [], largeCommunities: [], asPath: [], localPref }, peer.internal) : null;
+    if (filtered?.action === 'reject') continue;
+    if (filtered?.action !== 'accept' && evaluateExport(rules, { prefix: cidr, internalPeer: peer.internal }, normal, parseCidr) !== 'accept') continue;
     const nlri = p.afi === 1 ? ipv4Nlri(p.addr, p.len, 1) : ipv6Nlri(p.addr, p.len, 1);
     const communities: number[] = [];
     const large: LargeCommunity[] = [];
@@ -53,7 +58,8 @@ export function localRoutesFor(state: DesiredState, peer: DesiredPeer): LocalRou
         if (v && !large.some((x) => x.globalAdmin === v.globalAdmin && x.localData1 === v.localData1 && x.localData2 === v.localData2)) large.push(v);
       }
     }
-    out.push({ nlri, communities, largeCommunities: large });
+    const route: LocalRoute = { nlri, communities, largeCommunities: large };
+    out.push(filtered && filtered.operations.length > 0 ? withOperations(route, filtered.operations) : route);
   }
   return out;
 }
@@ -70,4 +76,21 @@ export function originContextFor(state: DesiredState, peer: DesiredPeer): Origin
     nextHopV4: v4,
     nextHopV6: v6,
   };
+}
+
+/** A BGPFilter rule's operations on one of our routes (BIRD order: communities, prepends, priority). */
+function withOperations(r: LocalRoute, ops: readonly FilterOperation[]): LocalRoute {
+  const communities = [...r.communities];
+  const large = [...r.largeCommunities];
+  let prepend: number[] = [...(r.prepend ?? [])];
+  let localPref = r.localPref;
+  for (const op of ops) {
+    if ('addCommunity' in op) {
+      const v = communityValue(op.addCommunity);
+      if (v && 'standard' in v && !communities.includes(v.standard)) communities.push(v.standard);
+      else if (v && 'large' in v && !large.some((c) => c.globalAdmin === v.large.globalAdmin && c.localData1 === v.large.localData1 && c.localData2 === v.large.localData2)) large.push(v.large);
+    } else if ('prependASPath' in op) prepend = [...op.prependASPath, ...prepend];
+    else localPref = (2147483647 - op.setPriority) >>> 0;
+  }
+  return { ...r, communities, largeCommunities: large, ...(prepend.length > 0 ? { prepend } : {}), ...(localPref !== undefined ? { localPref } : {}) };
 }

@@ -1,7 +1,8 @@
 import { parseCidr } from '../calico/address.js';
 import { evaluateExport, type DesiredPeer, type DesiredState } from '../calico/index.js';
 import { formatPrefix, parseIpv4, parseIpv6 } from '../lib/prefix.js';
-import type { AttrSet } from '../rib/attr-set.js';
+import { AttrInterner, type AttrSet } from '../rib/attr-set.js';
+import { applyOperations, runFilters, subjectOf, type FilterResult } from '../policy/bgp-filter.js';
 import type { Path } from '../rib/decision.js';
 import type { BestChange, LocRib } from '../rib/loc-rib.js';
 import { exportPath, type ExportContext, type ExportPeer } from '../speaker/export.js';
@@ -19,7 +20,7 @@ export interface PropagationTarget {
 /** Everything about a session that changes what it is sent, and how it is encoded. */
 export function groupKey(d: DesiredPeer, localAs: number, neg: Negotiated): string {
   const sorted = (s: ReadonlySet<number>) => [...s].sort((a, b) => a - b).join(',');
-  return [d.internal, d.routeReflectorClient, d.nextHop, localAs, neg.send.fourOctetAs, sorted(neg.send.addPath), neg.send.extendedMessage, sorted(neg.families)].join('|');
+  return [d.internal, d.routeReflectorClient, d.nextHop, localAs, neg.send.fourOctetAs, sorted(neg.send.addPath), neg.send.extendedMessage, sorted(neg.families), JSON.stringify(d.exportFilters)].join('|');
 }
 
 interface Group {
@@ -38,6 +39,8 @@ interface Group {
 export class Propagator {
   private cache = new Map<string, WeakMap<AttrSet, Map<string, readonly PathAttribute[] | null>>>();
   private readonly groups = new Map<string, Group>();
+  /** Attribute sets made by BGPFilter operations on export. */
+  private readonly interner = new AttrInterner();
 
   constructor(
     private state: DesiredState,
@@ -97,12 +100,21 @@ export class Propagator {
     if (!perPeer) this.cache.set(d.name, (perPeer = new WeakMap()));
     let bySource = perPeer.get(best.attrs);
     if (!bySource) perPeer.set(best.attrs, (bySource = new Map()));
-    const policy = accepts(d.internal);
-    const key = `${source}|${policy}`;
+    let policy = accepts(d.internal);
+    // BGPFilter export rules run before Calico's pool policy (calico-bird.md §7): a match decides.
+    let filter: FilterResult | null = null;
+    if (d.exportFilters.length > 0) {
+      filter = runFilters(d.exportFilters, subjectOf(prefix, best.attrs.attributes, best.source.kind === 'bgp'), d.internal);
+      if (filter.action === 'reject') return { nlri, attributes: null, mpNextHop: null, source };
+      if (filter.action === 'accept') policy = true;
+    }
+    const key = `${source}|${policy}|${filter?.key ?? ''}`;
     let attributes = bySource.get(key);
     if (attributes === undefined) {
       const ctx: ExportContext = { clusterId: nodeClusterId(this.state), routerId: parseIpv4(this.state.routerId ?? '') ?? 0, sourceIsClient: this.isClient, policyAccepts: () => policy };
-      const decision = exportPath(best, this.exportPeer(d), ctx);
+      // A matching rule's operations change the path before the BGP rewriting (as in BIRD's export filter).
+      const path = filter && filter.operations.length > 0 ? { ...best, attrs: this.interner.intern(applyOperations(best.attrs.attributes, filter.operations), best.attrs.mpNextHop) } : best;
+      const decision = exportPath(path, this.exportPeer(d), ctx);
       attributes = decision.send ? decision.attributes : null;
       bySource.set(key, attributes);
     }

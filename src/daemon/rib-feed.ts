@@ -5,6 +5,7 @@ import { AttrInterner, type AttrSet } from '../rib/attr-set.js';
 import type { Path, PathSource } from '../rib/decision.js';
 import { LocRib, type BestChange } from '../rib/loc-rib.js';
 import { importVerdict, type ImportVerdict } from '../policy/import.js';
+import { applyOperations, runFilters, subjectOf, type FilterSet } from '../policy/bgp-filter.js';
 import { findAttribute } from '../wire/update-encode.js';
 import { routeKey, type RouteKey } from '../rib/route-key.js';
 import type { RouteSink } from '../speaker/neighbor.js';
@@ -19,6 +20,8 @@ export interface PeerIdentity {
   /** For the import rules: our AS on this session and how often it may appear. */
   readonly localAs: number;
   readonly allowLocalAs: number;
+  /** The peer's BGPFilter import rules for the session's family, in order (calico-bird.md §7). */
+  readonly importFilters?: readonly FilterSet[];
 }
 
 /** An address as 16 bytes, IPv4 mapped, so the last tie-breaker compares numerically. */
@@ -102,6 +105,18 @@ export class RibFeed implements RouteSink {
         if (!set) this.rejected.set(neighbor, (set = new Set()));
         set.add(routeKey(r.nlri));
         continue;
+      }
+      if (id.importFilters && id.importFilters.length > 0) {
+        // BGPFilter import rules: reject like the import rules above, or accept with their operations.
+        const res = runFilters(id.importFilters, subjectOf(r.nlri, attrs.attributes, true), !id.ebgp);
+        if (res.action === 'reject') {
+          this.note(this.rib.withdraw(r.nlri, `bgp:${neighbor}`, r.nlri.pathId));
+          let set = this.rejected.get(neighbor);
+          if (!set) this.rejected.set(neighbor, (set = new Set()));
+          set.add(routeKey(r.nlri));
+          continue;
+        }
+        if (res.operations.length > 0) attrs = this.interner.intern(applyOperations(attrs.attributes, res.operations), attrs.mpNextHop);
       }
       if (rejected && rejected.size > 0) rejected.delete(routeKey(r.nlri));
       const path: Path = { attrs, source, pathId: r.nlri.pathId, since: now, received: r };

@@ -8,6 +8,10 @@ export interface LocalRoute {
   readonly nlri: Nlri;
   readonly communities: readonly number[];
   readonly largeCommunities: readonly LargeCommunity[];
+  /** AS numbers a BGPFilter prepended (before our own AS on eBGP). */
+  readonly prepend?: readonly number[];
+  /** LOCAL_PREF a BGPFilter set (setPriority); otherwise the origin context's. */
+  readonly localPref?: number;
 }
 
 export interface OriginContext {
@@ -22,7 +26,7 @@ export interface OriginContext {
 
 /** What distinguishes two advertisements of one of our prefixes: its communities. */
 export function communitySignature(r: LocalRoute): string {
-  return `${r.communities.join(',')}|${r.largeCommunities.map((c) => `${c.globalAdmin}:${c.localData1}:${c.localData2}`).join(',')}`;
+  return `${r.communities.join(',')}|${r.largeCommunities.map((c) => `${c.globalAdmin}:${c.localData1}:${c.localData2}`).join(',')}|${r.prepend?.join(' ') ?? ''}|${r.localPref ?? ''}`;
 }
 
 /**
@@ -43,13 +47,13 @@ export function encodeLocalRoutes(routes: readonly LocalRoute[], o: OriginContex
     const first = g.routes[0]!;
     const attrs: PathAttribute[] = [
       { kind: 'ORIGIN', origin: 0 },
-      { kind: 'AS_PATH', segments: o.internal ? [] : [{ type: 2, asns: [o.localAs] }] },
+      { kind: 'AS_PATH', segments: asPathFor(o, first.prepend ?? []) },
     ];
     if (!g.v6) {
       if (o.nextHopV4 === null) continue;
       attrs.push({ kind: 'NEXT_HOP', nextHop: o.nextHopV4 });
     }
-    if (o.internal) attrs.push({ kind: 'LOCAL_PREF', localPref: o.localPref });
+    if (o.internal) attrs.push({ kind: 'LOCAL_PREF', localPref: first.localPref ?? o.localPref });
     if (first.communities.length > 0) attrs.push({ kind: 'COMMUNITIES', communities: first.communities });
     if (first.largeCommunities.length > 0) attrs.push({ kind: 'LARGE_COMMUNITY', communities: first.largeCommunities });
     const nlri = g.routes.map((r) => r.nlri);
@@ -61,4 +65,9 @@ export function encodeLocalRoutes(routes: readonly LocalRoute[], o: OriginContex
     }
   }
   return out;
+}
+
+function asPathFor(o: OriginContext, prepend: readonly number[]): { type: 2; asns: number[] }[] {
+  const asns = o.internal ? [...prepend] : [o.localAs, ...prepend];
+  return asns.length > 0 ? [{ type: 2, asns }] : [];
 }

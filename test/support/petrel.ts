@@ -92,6 +92,8 @@ export interface BgpPeerSpec {
   readonly maxRestartTime?: string;
   /** Restrict to one node (a node-specific peering; the lexical passive rule then does not apply). */
   readonly node?: string;
+  /** BGPFilter names, in order. */
+  readonly filters?: readonly string[];
   /** metadata.annotations (petrel's own settings, such as petrel.dev/max-prefixes). */
   readonly annotations?: Readonly<Record<string, string>>;
 }
@@ -109,6 +111,7 @@ export function bgpPeer(p: BgpPeerSpec): Doc {
       ...(p.ttlSecurity !== undefined ? { ttlSecurity: p.ttlSecurity } : {}),
       ...(p.keepaliveTime ? { keepaliveTime: p.keepaliveTime } : {}),
       ...(p.maxRestartTime ? { maxRestartTime: p.maxRestartTime } : {}),
+      ...(p.filters ? { filters: [...p.filters] } : {}),
     },
   };
 }
