@@ -34,7 +34,9 @@ export function preference(p: Path): number {
     case 'api':
       return 150;
     case 'bgp':
-      return 100;
+      // Calico's import filter on every peer: a LOCAL_PREF above the normal priority's
+      // (2^31 - 1 - 1024) means a higher-priority route: preference 200, like static.
+      return p.attrs.localPref > 2147482623 ? 200 : 100;
     case 'kernel':
       return 10;
   }

@@ -46,6 +46,11 @@ describe('rib: decision process, one test per step', () => {
     const st: Path = { ...path(A), source: { kind: 'static', name: 'static1' } };
     assert.deepEqual(winner(st, path(A, { localPref: 1000 })), { order: -100, step: 'preference' });
   });
+  it('Calico\'s priority rule: a BGP path with LOCAL_PREF above 2^31-1-1024 gets preference 200 and wins before LOCAL_PREF is compared', () => {
+    const high = path(A, { localPref: 2147482624, asns: [1, 2, 3] });
+    assert.deepEqual(winner(high, path(B, { localPref: 2147482623 })), { order: -100, step: 'preference' });
+    assert.equal(winner(path(A, { localPref: 2147482623 }), path(B, { localPref: 100 })).step, 'local-pref', 'the normal priority itself stays at 100');
+  });
   it('an LLGR_STALE path loses to any other (RFC 9494)', () => {
     const stale = { ...path(A), attrs: interner.intern([{ kind: 'ORIGIN', origin: 0 }, { kind: 'AS_PATH', segments: [] }, { kind: 'COMMUNITIES', communities: [0xffff0006] }], null) };
     assert.equal(winner(stale, path(B, { asns: [1, 2, 3] })).step, 'llgr-stale');
