@@ -6,13 +6,14 @@ import { join } from 'node:path';
 import { answerLine } from '../../../src/api/bird/answer.js';
 import { BirdClient, BirdConnectError, printedReply } from '../../../src/api/bird/client.js';
 import { startBirdSocket } from '../../../src/api/bird/server.js';
+import { routeReplyChunks } from '../../../src/api/bird/routes.js';
 import { nullLogger } from '../../../src/lib/logger.js';
 import { parseCommand } from '../../../src/api/bird/command.js';
 import { expandCommand } from '../../../src/api/bird/expand.js';
 import { birdLastError } from '../../../src/api/bird/protocols.js';
 import type { BirdPeer } from '../../../src/api/bird/provider.js';
 import { frameReply, parseReplyLine } from '../../../src/api/bird/reply.js';
-import { BOOT, NOW, at, birdPeers, fakeBirdProvider, localProtocols, sample, transcript } from './bird-fake.js';
+import { BOOT, NOW, at, birdPeers, birdRoutes, fakeBirdProvider, localProtocols, sample, transcript } from './bird-fake.js';
 import { scanBirdPeers, scanBirdRoutes, scanGrInProgress, unmarshalBirdRow, birdReadyVerdict, birdLiveOutput } from './bird-calico.js';
 
 const provider = fakeBirdProvider();
@@ -318,5 +319,19 @@ describe('api/bird: the Unix socket server', function () {
     }
     await assert.rejects(stat(path), /ENOENT/);
     await assert.rejects(BirdClient.connect(path), (e: unknown) => e instanceof BirdConnectError && /No such file or directory/.test(e.message));
+  });
+});
+
+describe('api/bird: large tables in pieces', function () {
+  it('show route comes in chunks whose framing continues across them; the server delivers it whole', async function () {
+    const base = birdRoutes[2]!;
+    const routes = Array.from({ length: 5000 }, (_, i) => ({ ...base, prefix: `10.${(i >> 8) & 255}.${i & 255}.0/24` }));
+    const parts = [...routeReplyChunks(routes, { verbose: false, count: false, primary: false }, NOW, () => 'eth0', 2000)];
+    assert.equal(parts.length, 3);
+    assert.ok(parts[1]!.startsWith(' 10.7.208.0/24      via 198.19.77.2 on eth0'), parts[1]!.slice(0, 60));
+    const whole = parts.join('');
+    assert.equal(lines(whole).length, 5001);
+    assert.equal(lines(whole).filter((l) => l.startsWith('1007-')).length, 1);
+    assert.equal(whole, answer('show route', fakeBirdProvider({ routes: routes.map((r) => ({ ...r, interface: 'eth0' })) })));
   });
 });
