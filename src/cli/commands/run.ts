@@ -1,10 +1,10 @@
 import { parseArgs } from 'node:util';
 import { describeSpec, parseDatastoreSpec } from '../../calico/index.js';
 import { DEFAULT_API_SOCKET, startApiServer } from '../../api/index.js';
+import type { MetricsServer } from '../../api/metrics-server.js';
 import { daemonApiProvider } from '../../daemon/api-provider.js';
 import { Daemon } from '../../daemon/daemon.js';
 import { startBirdSockets } from '../../daemon/bird-provider.js';
-import { startDaemonMetrics } from '../../daemon/metrics-provider.js';
 import { createLogger, parseLogLevel } from '../../daemon/pino-logger.js';
 
 const DEFAULT_ENDPOINT_STATUS_DIR = '/var/run/calico/endpoint-status';
@@ -71,10 +71,15 @@ export async function runDaemon(args: string[]): Promise<number> {
     await Promise.all([api.close(), daemon.stop()]);
     throw e;
   });
-  const metrics = await startDaemonMetrics(daemon, { listen: values.metrics, datastoreType: datastore.type, log }).catch(async (e: unknown) => {
-    await Promise.all([api.close(), bird.close(), daemon.stop()]);
-    throw e;
-  });
+  // Loaded only when asked for: prom-client costs every other command's start-up time.
+  let metrics: MetricsServer | null = null;
+  if (values.metrics !== undefined && values.metrics !== 'none') {
+    const { startDaemonMetrics } = await import('../../daemon/metrics-provider.js');
+    metrics = await startDaemonMetrics(daemon, { listen: values.metrics, datastoreType: datastore.type, log }).catch(async (e: unknown) => {
+      await Promise.all([api.close(), bird.close(), daemon.stop()]);
+      throw e;
+    });
+  }
   await new Promise<void>((resolve) => {
     const stop = (sig: string) => {
       log.info({ signal: sig }, 'shutting down');
