@@ -92,7 +92,7 @@ describe('config/ example datastores via petrel plan', function () {
 
   it('plan needs --node and --datastore, and names an unknown node', async () => {
     assert.match((await petrel(['plan', '--datastore', `file:${config('vxlan.yaml')}`])).stderr, /--node NAME is required/);
-    assert.match((await petrel(['plan', '--node', 'x'])).stderr, /--datastore file:PATH is required/);
+    assert.match((await petrel(['plan', '--node', 'x'])).stderr, /--datastore file:PATH \| kubernetes \| etcdv3:ENDPOINTS .*is required/);
     const r = await petrel(['plan', '--node', 'nope', '--datastore', `file:${config('vxlan.yaml')}`]);
     assert.equal(r.code, 1);
     assert.match(r.stderr, /Node "nope" is not in the datastore \(nodes: node-1, node-2, node-3\)/);
