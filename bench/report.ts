@@ -23,7 +23,7 @@ const phaseSeconds = (r: RunResult | undefined, phase: 'announce' | 'withdraw'):
 export function resultTable(results: readonly RunResult[]): string {
   const l: string[] = [];
   l.push(
-    '| scenario | implementation | converge s | withdraw s | CPU s | peak RSS MiB | RSS growth MiB | peak B/prefix | petrel ÷ it: converge | withdraw | CPU | peak RSS |',
+    '| scenario | implementation | converge s | withdraw s | CPU s (user, sys) | peak RSS MiB | RSS growth MiB | peak B/prefix | petrel ÷ it: converge | withdraw | CPU | peak RSS |',
     '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   );
   for (const r of results) {
@@ -34,7 +34,7 @@ export function resultTable(results: readonly RunResult[]): string {
       r.ok || r.announce ? r.impl : `${r.impl} (${r.error ?? 'failed'})`,
       secs(r, 'announce'),
       secs(r, 'withdraw'),
-      r.cpuTotal !== undefined ? r.cpuTotal.toFixed(2) : '-',
+      r.cpuTotal !== undefined ? `${r.cpuTotal.toFixed(2)}${r.cpuUser !== undefined && r.cpuSystem !== undefined ? ` (${r.cpuUser.toFixed(2)} u, ${r.cpuSystem.toFixed(2)} s)` : ''}` : '-',
       r.rssPeak !== undefined ? (r.rssPeak / MiB).toFixed(1) : '-',
       growth,
       r.peakGrowthPerPrefix !== undefined ? r.peakGrowthPerPrefix.toFixed(0) : '-',
@@ -50,18 +50,17 @@ export function resultTable(results: readonly RunResult[]): string {
 
 export function generatorTable(results: readonly RunResult[]): string {
   const l = [
-    '| scenario | implementation | sessions | UPDATEs sent | established s | send s (announce) | gen CPU s (both phases) | gen CPU ÷ phase time (max) | gen event-loop use (max) | UPDATEs received | load avg (start, end) |',
-    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|',
+    '| scenario | implementation | sessions | UPDATEs sent | established s | send s (announce) | gen CPU s (both phases) | gen CPU ÷ phase time (max) | UPDATEs received | load avg (start, end) |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|---|',
   ];
   for (const r of results) {
     const ps = [r.announce, r.withdraw].filter((p) => p !== undefined);
     const cpu = ps.reduce((a, p) => a + p.genCpuSeconds, 0);
-    const elu = Math.max(0, ...ps.map((p) => p.genEventLoopUtilization));
     const rx = ps.reduce((a, p) => a + p.updatesReceived, 0);
     const share = Math.max(0, ...ps.map((p) => (p.seconds > 0 ? p.genCpuSeconds / p.seconds : 0)));
     const load = r.loadAvg ? `${r.loadAvg[0].toFixed(1)}, ${r.loadAvg[1].toFixed(1)}` : '-';
     l.push(
-      `| ${r.scenario} | ${r.impl} | ${r.sessions} | ${r.updatesSent} | ${r.establishSeconds?.toFixed(2) ?? '-'} | ${r.announce?.sendSeconds.toFixed(3) ?? '-'} | ${ps.length ? cpu.toFixed(2) : '-'} | ${ps.length ? `${(share * 100).toFixed(0)}%` : '-'} | ${ps.length ? `${(elu * 100).toFixed(0)}%` : '-'} | ${ps.length ? rx : '-'} | ${load} |`,
+      `| ${r.scenario} | ${r.impl} | ${r.sessions} | ${r.updatesSent} | ${r.establishSeconds?.toFixed(2) ?? '-'} | ${r.announce?.sendSeconds.toFixed(3) ?? '-'} | ${ps.length ? cpu.toFixed(2) : '-'} | ${ps.length ? `${(share * 100).toFixed(0)}%` : '-'} | ${ps.length ? rx : '-'} | ${load} |`,
     );
   }
   return l.join('\n');

@@ -36,6 +36,9 @@ export interface RunResult {
   readonly cpuAnnounce?: number;
   readonly cpuWithdraw?: number;
   readonly cpuTotal?: number;
+  /** The same split into user and system (kernel: socket writes, and loopback TCP's work in the writer's context). */
+  readonly cpuUser?: number;
+  readonly cpuSystem?: number;
   /** RSS once sessions are up (before any route), at announce convergence, and the peak (VmHWM) at the end. */
   readonly rssBaseline?: number;
   readonly rssConverged?: number;
@@ -60,8 +63,16 @@ export async function runOne(impl: Impl, sc: Scenario, o: RunOptions): Promise<R
   const load0 = loadavg()[0]!;
   const gen = new LoadGen();
   let r: Partial<RunResult> = {};
-  const setup = await gen.setup(sc.gen(impl.sessionMode(sc.spec)));
-  const started = impl.start(sc.spec, dir, { ...o, ...(profileDir ? { profileDir } : {}) });
+  let setup: Awaited<ReturnType<LoadGen['setup']>>;
+  let started: ReturnType<Impl['start']>;
+  try {
+    // The generator listens (or starts dialling) before the daemon exists: a daemon that dials finds it there.
+    setup = await gen.setup(sc.gen(impl.sessionMode(sc.spec)));
+    started = impl.start(sc.spec, dir, { ...o, ...(profileDir ? { profileDir } : {}) });
+  } catch (e) {
+    await gen.close();
+    return { ...base, ok: false, error: (e as Error).message.split('\n')[0]!, sessions: 0, prefixesSent: 0, updatesSent: 0 };
+  }
   const pid = started.daemon.pid;
   try {
     const t0 = Date.now();
@@ -85,6 +96,8 @@ export async function runOne(impl: Impl, sc: Scenario, o: RunOptions): Promise<R
     r = {
       ...r,
       cpuTotal: s2.cpuSeconds - s0.cpuSeconds,
+      cpuUser: s2.userSeconds - s0.userSeconds,
+      cpuSystem: s2.systemSeconds - s0.systemSeconds,
       rssPeak: s2.hwmBytes,
       peakGrowthPerPrefix: (s2.hwmBytes - s0.rssBytes) / sc.prefixesHeld,
     };

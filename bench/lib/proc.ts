@@ -21,6 +21,8 @@ function ticksPerSecond(): number {
 
 export interface ProcSample {
   readonly cpuSeconds: number;
+  readonly userSeconds: number;
+  readonly systemSeconds: number;
   readonly rssBytes: number;
   readonly hwmBytes: number;
 }
@@ -36,5 +38,6 @@ export function sampleProc(pid: number): ProcSample {
     const m = new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(status);
     return m ? Number(m[1]) * 1024 : 0;
   };
-  return { cpuSeconds: (utime + stime) / ticksPerSecond(), rssBytes: kb('VmRSS'), hwmBytes: kb('VmHWM') };
+  const hz = ticksPerSecond();
+  return { cpuSeconds: (utime + stime) / hz, userSeconds: utime / hz, systemSeconds: stime / hz, rssBytes: kb('VmRSS'), hwmBytes: kb('VmHWM') };
 }

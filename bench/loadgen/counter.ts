@@ -23,17 +23,16 @@ export class PrefixCounter {
     this.shift = 32 - len;
   }
 
-  /** The body of an UPDATE (after the 19-byte header). Returns false if it is malformed. */
-  update(body: Uint8Array): boolean {
+  /** The body of an UPDATE (after the 19-byte header), b[start..end). Returns false if it is malformed. */
+  update(b: Uint8Array, start = 0, end = b.length): boolean {
     this.updates++;
-    const n = body.length;
-    if (n < 4) return false;
-    const wEnd = 2 + ((body[0]! << 8) | body[1]!);
-    if (wEnd + 2 > n) return false;
-    if (!this.walk(body, 2, wEnd, false)) return false;
-    const nlriAt = wEnd + 2 + ((body[wEnd]! << 8) | body[wEnd + 1]!);
-    if (nlriAt > n) return false;
-    return this.walk(body, nlriAt, n, true);
+    if (end - start < 4) return false;
+    const wEnd = start + 2 + ((b[start]! << 8) | b[start + 1]!);
+    if (wEnd + 2 > end) return false;
+    if (!this.walk(b, start + 2, wEnd, false)) return false;
+    const nlriAt = wEnd + 2 + ((b[wEnd]! << 8) | b[wEnd + 1]!);
+    if (nlriAt > end) return false;
+    return this.walk(b, nlriAt, end, true);
   }
 
   private walk(b: Uint8Array, p: number, end: number, announce: boolean): boolean {

@@ -1,13 +1,25 @@
 /**
  * One simulated speaker's BGP session on a raw socket: OPEN, KEEPALIVE,
  * then UPDATE bytes prepared beforehand are written as they are, and what
- * the daemon sends is framed with petrel's Framer and counted (not
- * decoded) by a PrefixCounter. Just enough of the FSM for a benchmark: no
+ * the daemon sends is framed in place with petrel's header check and
+ * counted (not decoded) by a PrefixCounter. Just enough of the FSM for a benchmark: no
  * collision handling (each scenario makes only one side dial), no retry
  * after Established.
  */
 import type { Socket } from 'node:net';
-import { decodeNotification, decodeOpen, encodeKeepalive, encodeMessage, codecContext, Framer, MessageType, type Capability, type OpenMessage } from '../../src/wire/index.js';
+import {
+  checkHeader,
+  codecContext,
+  decodeNotification,
+  decodeOpen,
+  encodeKeepalive,
+  encodeMessage,
+  HEADER_LENGTH,
+  MAX_MESSAGE_LENGTH,
+  MessageType,
+  type Capability,
+  type OpenMessage,
+} from '../../src/wire/index.js';
 import { parseIpv4 } from '../../src/lib/prefix.js';
 import type { PrefixCounter } from './counter.js';
 import type { GenSession } from './protocol.js';
@@ -40,7 +52,8 @@ export class GenBgpSession {
   lastError = '';
   /** performance.now() of the last byte received. */
   lastRx = 0;
-  private framer = new Framer();
+  /** A partial message held until the rest arrives. */
+  private pending: Uint8Array | null = null;
   private keepaliveTimer: NodeJS.Timeout | null = null;
   private readonly open: Uint8Array;
   onEstablished: () => void = () => {};
@@ -63,7 +76,7 @@ export class GenBgpSession {
    */
   attach(sock: Socket, onread = false): void {
     this.socket = sock;
-    this.framer = new Framer();
+    this.pending = null;
     sock.setNoDelay(true);
     if (!onread) sock.on('data', (d: Buffer) => this.receive(d));
     sock.on('error', (e) => (this.lastError = e.message));
@@ -97,39 +110,62 @@ export class GenBgpSession {
     this.onDown();
   }
 
-  /** Bytes off the socket; `d` may be a reused buffer: nothing of it is kept after the call (the Framer copies a partial tail). */
+  /**
+   * Bytes off the socket; `d` may be a reused buffer, so nothing of it is
+   * kept after the call (a partial message is copied). Messages are framed
+   * in place with petrel's header check (checkHeader: marker, length, type)
+   * and UPDATE bodies counted where they lie: no object per message, which
+   * matters when a daemon sends a million small UPDATEs.
+   */
   receive(d: Uint8Array): void {
     this.lastRx = performance.now();
-    let frames;
+    let buf = d;
+    if (this.pending !== null) {
+      buf = new Uint8Array(this.pending.length + d.length);
+      buf.set(this.pending);
+      buf.set(d, this.pending.length);
+      this.pending = null;
+    }
+    let p = 0;
     try {
-      frames = this.framer.push(d);
+      while (buf.length - p >= HEADER_LENGTH) {
+        const len = checkHeader(buf, p, MAX_MESSAGE_LENGTH);
+        if (buf.length - p < len) break;
+        const type = buf[p + 18]!;
+        if (type === MessageType.UPDATE) {
+          if (this.counter && !this.counter.update(buf, p + HEADER_LENGTH, p + len)) this.lastError = 'malformed UPDATE received';
+          this.onUpdate();
+        } else if (!this.other(type, buf.subarray(p + HEADER_LENGTH, p + len))) {
+          return;
+        }
+        p += len;
+      }
     } catch (e) {
       this.lastError = `framing: ${(e as Error).message}`;
       this.close();
       this.onDown();
       return;
     }
-    for (const f of frames) {
-      switch (f.type) {
-        case MessageType.UPDATE:
-          if (this.counter && !this.counter.update(f.body)) this.lastError = 'malformed UPDATE received';
-          this.onUpdate();
-          break;
-        case MessageType.KEEPALIVE:
-          if (this.state === 'OpenConfirm') this.established();
-          break;
-        case MessageType.OPEN:
-          this.opened(decodeOpen(f.body));
-          break;
-        case MessageType.NOTIFICATION: {
-          const n = decodeNotification(f.body);
-          this.lastError = `NOTIFICATION ${n.code}/${n.subcode} received`;
-          this.down(this.lastError);
-          return;
-        }
-        default:
-          break;
+    if (p < buf.length) this.pending = buf.slice(p);
+  }
+
+  /** Anything but an UPDATE; false once the session is gone. */
+  private other(type: number, body: Uint8Array): boolean {
+    switch (type) {
+      case MessageType.KEEPALIVE:
+        if (this.state === 'OpenConfirm') this.established();
+        return true;
+      case MessageType.OPEN:
+        this.opened(decodeOpen(body));
+        return true;
+      case MessageType.NOTIFICATION: {
+        const n = decodeNotification(body);
+        this.lastError = `NOTIFICATION ${n.code}/${n.subcode} received`;
+        this.down(this.lastError);
+        return false;
       }
+      default:
+        return true;
     }
   }
 

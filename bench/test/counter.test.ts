@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { codecContext, decodeContext, decodeMessage, encodeUpdate, Framer, ipv4Nlri, packUpdates, packWithdrawals, type Nlri } from '../../src/wire/index.js';
 import { PrefixCounter } from '../loadgen/counter.js';
 import { senderBytes } from '../loadgen/routes.js';
+import { GenBgpSession } from '../loadgen/session.js';
 
 const ctx = codecContext({ fourOctetAs: true });
 const BASE = 0x10000000; // 16.0.0.0
@@ -72,5 +73,34 @@ describe('bench load generator: PrefixCounter', () => {
     for (const b of bodies([s.withdraw])) c.update(b);
     assert.equal(c.held, 0);
     assert.equal(s.prefixes, 3000);
+  });
+});
+
+describe('bench load generator: in-place framing (GenBgpSession.receive)', () => {
+  it('counts a stream cut at every kind of boundary, through one reused read buffer', () => {
+    const space = { base: '16.0.0.0', len: 24, count: 20000 };
+    const s = senderBytes(space, [{ from: 0, count: 20000, attrs: { nextHop: '198.18.0.1', asPath: [65001] } }]);
+    const spec = { id: 0, local: '127.2.0.2', remote: '127.0.0.1', port: 179, as: 65002, bgpId: '198.18.0.2', mode: 'connect' as const };
+    const session = new GenBgpSession(spec, 240, new PrefixCounter(BASE, 24, 20000, 0, 0));
+    const shared = new Uint8Array(997);
+    let seen = 0;
+    session.onUpdate = () => seen++;
+    // Odd-sized reads into one buffer that is overwritten each time, as net's onread does.
+    for (let p = 0; p < s.announce.length; ) {
+      const n = Math.min(shared.length - (p % 7), s.announce.length - p);
+      shared.set(s.announce.subarray(p, p + n));
+      session.receive(shared.subarray(0, n));
+      p += n;
+    }
+    assert.equal(session.counter!.held, 20000);
+    assert.equal(seen, s.updates);
+    assert.equal(session.lastError, '');
+  });
+
+  it('a broken marker is a framing error, not a crash', () => {
+    const spec = { id: 0, local: '127.2.0.2', remote: '127.0.0.1', port: 179, as: 65002, bgpId: '198.18.0.2', mode: 'connect' as const };
+    const session = new GenBgpSession(spec, 240, null);
+    session.receive(new Uint8Array(19).fill(0xfe));
+    assert.match(session.lastError, /^framing: /);
   });
 });
