@@ -134,6 +134,9 @@ describe('BIRD-compatible control socket: calicoctl, calico-node checks, birdc a
     assert.match(piped.stdout, /\nbird> show status\nBIRD v\S+\n/);
     assert.match(piped.stdout, new RegExp(`\\nbird> sh pro\\nname .*\\n(?:.*\\n)*${globalPeerName(birdHost.v6)} BGP .*Established`));
     assert.match(piped.stdout, /\nbird> \n$/);
+    // The light entry point (the module run directly) answers the same.
+    const direct = await run(process.execPath, ['--import', 'tsx', join(REPO, 'src/cli/commands/birdcl.ts'), '-s', petrel.birdSocket, 'show', 'status'], { cwd: REPO, timeoutMs: 30_000 });
+    assert.equal(direct.stdout.replace(/Current server time is .*\n/, ''), r.stdout.replace(/Current server time is .*\n/, ''));
     const missing = await birdcl(['-s', join(petrel.dir, 'no-such.ctl'), 'show', 'status'], true);
     assert.equal(missing.code, 1);
     assert.match(missing.stderr, /Unable to connect to server control socket \(.*no-such\.ctl\): No such file or directory/);

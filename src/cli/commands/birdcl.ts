@@ -5,8 +5,15 @@
  * when stdin is not a terminal, echoing each command, as BIRD 1.6's
  * birdcl does. Output drops the reply codes (-v keeps them). calico-node's
  * liveness check runs `birdcl -s /var/run/calico/bird.ctl show status`.
+ *
+ * This file also runs on its own (`node dist/cli/commands/birdcl.js ...`):
+ * it loads only the BIRD client, starting in tens of milliseconds where the
+ * whole petrel command needs more than a second, which matters to a probe
+ * with a 10 s timeout on a busy node.
  */
+import { realpathSync } from 'node:fs';
 import { createInterface } from 'node:readline';
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { BirdClient, BirdConnectError, expandCommand, printedReply } from '../../api/bird/index.js';
 
@@ -89,4 +96,27 @@ export async function runBirdcl(args: string[]): Promise<number> {
   } finally {
     client.close();
   }
+}
+
+/** Whether this module is the process's entry point (run directly, not imported by the petrel command). */
+function isEntryPoint(): boolean {
+  const entry = process.argv[1];
+  if (!entry) return false;
+  try {
+    return import.meta.url === pathToFileURL(realpathSync(entry)).href;
+  } catch {
+    return false;
+  }
+}
+
+if (isEntryPoint()) {
+  runBirdcl(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err: unknown) => {
+      process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+      process.exitCode = 1;
+    },
+  );
 }
