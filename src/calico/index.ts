@@ -44,5 +44,4 @@ export {
   type SyncState,
 } from './datastore/pipeline.js';
 export { createDatastore, describeSpec, parseDatastoreSpec, type CreateDatastoreOptions, type DatastoreEnv, type DatastoreSpec } from './datastore/spec.js';
-export { KubernetesDatastore, type KubernetesDatastoreOptions } from './datastore/kubernetes/kubernetes-datastore.js';
-export { EtcdDatastore, type EtcdDatastoreOptions } from './datastore/etcd/etcd-datastore.js';
+// The live adapters are imported from their own modules (they load big client libraries): see datastore/deferred.ts.

@@ -22,7 +22,7 @@ Usage:
       --add-path FAMILIES          path identifiers present: ipv4,ipv6
       --ebgp                       messages come from an external peer
       --extended-message           RFC 8654 was negotiated (messages up to 65535 bytes)
-  petrel plan --node NAME --datastore file:PATH
+  petrel plan --node NAME --datastore file:PATH|kubernetes|etcdv3:ENDPOINTS
                                    print the node's desired state (peers, originated blocks, pools,
                                    communities, kernel rules) as JSON, computed as confd would
       --quiet                      do not print warnings on stderr
@@ -55,7 +55,7 @@ ${LAB_USAGE}
   petrel version
   petrel help
 
-Kernel programming (--fib kernel) and the lab arrive with their issues; see README.md.`;
+README.md has the details: datastores, kernel programming, the lab, the BIRD socket, metrics.`;
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;

@@ -7,7 +7,8 @@
  */
 import assert from 'node:assert/strict';
 import { Etcd3 } from 'etcd3';
-import { EtcdDatastore, type DatastoreRejection, type DatastoreUpdate, type SyncState } from '../../src/calico/index.js';
+import { EtcdDatastore } from '../../src/calico/datastore/etcd/etcd-datastore.js';
+import { type DatastoreRejection, type DatastoreUpdate, type SyncState } from '../../src/calico/index.js';
 import { EtcdServer } from '../support/etcd.js';
 
 const R = '/calico/resources/v3/projectcalico.org';

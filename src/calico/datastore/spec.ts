@@ -9,10 +9,9 @@
  * The flag wins over the environment.
  */
 import type { TranslationEnv } from '../translate/compute.js';
-import { EtcdDatastore, type EtcdTls } from './etcd/etcd-datastore.js';
+import { DeferredDatastore } from './deferred.js';
+import type { EtcdTls } from './etcd/etcd-datastore.js';
 import { FileDatastore, parseDatastoreUrl } from './file-datastore.js';
-import { KubernetesDatastore } from './kubernetes/kubernetes-datastore.js';
-import { KubeConfigTransport, loadKubeConfig } from './kubernetes/transport.js';
 import type { CalicoDatastore, DatastoreLogger } from './pipeline.js';
 
 export type DatastoreSpec =
@@ -108,9 +107,16 @@ export function createDatastore(spec: DatastoreSpec, opts: CreateDatastoreOption
   switch (spec.type) {
     case 'file':
       return new FileDatastore({ path: spec.path, ...common, ...(opts.endpointStatusDir ? { endpointStatusDir: opts.endpointStatusDir } : {}) });
+    // The client libraries load only when a live datastore starts (see deferred.ts).
     case 'kubernetes':
-      return new KubernetesDatastore({ ...common, transport: new KubeConfigTransport(loadKubeConfig(spec.kubeconfig)), ...(spec.namespace ? { namespace: spec.namespace } : {}) });
+      return new DeferredDatastore(describeSpec(spec), async () => {
+        const [{ KubernetesDatastore }, { KubeConfigTransport, loadKubeConfig }] = await Promise.all([import('./kubernetes/kubernetes-datastore.js'), import('./kubernetes/transport.js')]);
+        return new KubernetesDatastore({ ...common, transport: new KubeConfigTransport(loadKubeConfig(spec.kubeconfig)), ...(spec.namespace ? { namespace: spec.namespace } : {}) });
+      });
     case 'etcdv3':
-      return new EtcdDatastore({ ...common, endpoints: spec.endpoints, ...(spec.tls ? { tls: spec.tls } : {}) });
+      return new DeferredDatastore(describeSpec(spec), async () => {
+        const { EtcdDatastore } = await import('./etcd/etcd-datastore.js');
+        return new EtcdDatastore({ ...common, endpoints: spec.endpoints, ...(spec.tls ? { tls: spec.tls } : {}) });
+      });
   }
 }

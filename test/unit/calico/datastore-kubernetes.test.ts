@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { KubernetesDatastore, type DatastoreLogger, type DatastoreRejection, type DatastoreUpdate, type SyncState } from '../../../src/calico/index.js';
+import { KubernetesDatastore } from '../../../src/calico/datastore/kubernetes/kubernetes-datastore.js';
+import { type DatastoreLogger, type DatastoreRejection, type DatastoreUpdate, type SyncState } from '../../../src/calico/index.js';
 import { KubeConfigTransport, loadKubeConfig } from '../../../src/calico/datastore/kubernetes/transport.js';
 import { FakeApiServer, type FakeObject } from '../../support/fake-apiserver.js';
 
