@@ -56,6 +56,9 @@ export function startPetrel(labDir: string, datastore: string, n: LabNode, fib: 
     apiSocket(labDir, n),
     '--endpoint-status-dir',
     join(dir, 'endpoint-status'),
+    // Each node its own BIRD-compatible socket (calicoctl node status, petrel birdcl -s ...), not the host's.
+    '--bird-socket',
+    join(dir, 'bird.ctl'),
     '--log-level',
     'info',
   ];
