@@ -436,10 +436,12 @@ export class KernelFib {
     const sock = this.monitor;
     if (!sock) return;
     try {
-      for (let n = 0; n < 256; n++) {
+      for (let n = 0; n < 4096; n++) {
         const buf = sock.recv();
         if (buf === null) return;
-        for (const m of decodeMessages(buf)) this.onMessage(m, true);
+        // Our own additions echo back by the thousand: not decoded. (A route of our
+        // protocol added by someone else is found by the next resync instead.)
+        for (const m of decodeMessages(buf, this.opts.protocol)) this.onMessage(m, true);
       }
     } catch (e) {
       if (e instanceof NetlinkError && e.errno === ENOBUFS) this.scheduleResync('notifications were lost');

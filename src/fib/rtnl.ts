@@ -144,9 +144,11 @@ export class RequestWriter {
   }
 
   attrU32(type: number, v: number): void {
-    const b = Buffer.alloc(4);
-    b.writeUInt32LE(v >>> 0, 0);
-    this.attr(type, b);
+    this.room(8);
+    this.buf.writeUInt16LE(8, this.at);
+    this.buf.writeUInt16LE(type, this.at + 2);
+    this.buf.writeUInt32LE(v >>> 0, this.at + 4);
+    this.at += 8;
   }
 
   /** Patch a u16 length at `offset` to cover everything written since. */
@@ -343,8 +345,11 @@ function decodeRoute(buf: Buffer, at: number, end: number, del: boolean): Decode
   return { kind: 'route', del, route: { prefix, table, protocol, type, metric, nextHops: hops } };
 }
 
-/** Every message of one datagram. */
-export function decodeMessages(buf: Buffer): Decoded[] {
+/**
+ * Every message of one datagram. `skipNewRoutesOf`: RTM_NEWROUTE of this
+ * protocol is not decoded (our own writes echoed back by notifications).
+ */
+export function decodeMessages(buf: Buffer, skipNewRoutesOf = -1): Decoded[] {
   const out: Decoded[] = [];
   let at = 0;
   while (at + 16 <= buf.length) {
@@ -375,6 +380,7 @@ export function decodeMessages(buf: Buffer): Decoded[] {
         break;
       case RTM_NEWROUTE:
       case RTM_DELROUTE:
+        if (type === RTM_NEWROUTE && buf[body + 5] === skipNewRoutesOf && end - body >= 12) break;
         out.push(decodeRoute(buf, body, end, type === RTM_DELROUTE));
         break;
       case RTM_NEWLINK:
