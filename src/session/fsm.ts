@@ -196,7 +196,9 @@ export function step(session: Session, input: SessionInput): StepResult {
 
     case 'TcpFailed':
       if (s === 'Connect' || s === 'Active') {
-        // Like BIRD: a refused or failed connect is retried after connect retry time, no error backoff.
+        // Like BIRD: a refused or failed connect is retried after connect retry time, no error backoff;
+        // the reason shows as BIRD's "Socket: Connection refused".
+        st.s = { ...st.s, lastError: `Socket: ${input.reason}` };
         st.to('Active');
         if (!c.passive) st.set('ConnectRetry', c.connectRetryTime * 1000, true);
       } else if (s !== 'Idle') {

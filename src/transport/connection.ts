@@ -266,14 +266,17 @@ export class Connection extends EventEmitter<ConnectionEvents> {
         this.emit('drain');
       }
     });
+    let lastSocketError: string | null = null;
     socket.on('error', (e) => {
-      if (gen === this.generation) this.log.debug({ err: e.message }, 'socket error');
+      if (gen !== this.generation) return;
+      this.log.debug({ err: e.message }, 'socket error');
+      lastSocketError = socketErrorText(e as NodeJS.ErrnoException);
     });
     socket.on('close', () => {
       if (gen !== this.generation) return;
       this.socket = null;
       this.generation++;
-      this.input({ type: 'TcpFailed', reason: 'connection closed' });
+      this.input({ type: 'TcpFailed', reason: lastSocketError ?? 'connection closed' });
     });
     return gen;
   }
@@ -350,4 +353,19 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     this.generation++;
     this.removeAllListeners();
   }
+}
+
+/** The system's words for a socket error, as BIRD reports them ("Connection refused"). */
+const ERRNO_TEXT: Record<string, string> = {
+  ECONNREFUSED: 'Connection refused',
+  ECONNRESET: 'Connection reset by peer',
+  ETIMEDOUT: 'Connection timed out',
+  EHOSTUNREACH: 'No route to host',
+  ENETUNREACH: 'Network is unreachable',
+  EADDRNOTAVAIL: 'Cannot assign requested address',
+  EPIPE: 'Broken pipe',
+};
+
+function socketErrorText(e: NodeJS.ErrnoException): string {
+  return (e.code && ERRNO_TEXT[e.code]) ?? e.message;
 }

@@ -68,8 +68,9 @@ describe('session: RFC 4271 FSM', () => {
     assert.equal(open.holdTime, 240);
     assert.equal(open.myAs, 64512);
     assert.deepEqual(timer(r.out, 'Hold'), [240000]);
-    r = run(createSession(config()), [{ type: 'Start' }, { type: 'TimerExpired', timer: 'ConnectRetry' }, { type: 'TcpFailed', reason: 'ECONNREFUSED' }]);
+    r = run(createSession(config()), [{ type: 'Start' }, { type: 'TimerExpired', timer: 'ConnectRetry' }, { type: 'TcpFailed', reason: 'Connection refused' }]);
     assert.equal(r.s.state, 'Active');
+    assert.equal(r.s.lastError, 'Socket: Connection refused', 'shown as BIRD shows it (calicoctl INFO column)');
     assert.equal(r.s.idleHoldMs, 5000, 'no error back-off for a refused connect');
   });
 
