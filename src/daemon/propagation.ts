@@ -86,9 +86,8 @@ export class Propagator {
 
   /** What `to` receives for `prefix` whose best path is `best` (null attributes: withdraw). */
   change(prefix: Nlri, best: Path | null, to: PropagationTarget): GroupChange {
-    // One path per prefix goes out, always as path id 1 (meaningful only with ADD-PATH),
-    // so an announcement and its later withdrawal name the same route.
-    const nlri: Nlri = { ...prefix, pathId: 1 };
+    // One path per prefix goes out; the group gives it path id 1 on ADD-PATH sessions.
+    const nlri: Nlri = prefix;
     if (!best || (best.source.kind !== 'bgp' && best.source.kind !== 'api')) return { nlri, attributes: null, mpNextHop: null, source: null };
     const source = best.source.kind === 'bgp' ? best.source.peer : null;
     const d = to.desired;

@@ -44,6 +44,7 @@ export class RibFeed implements RouteSink {
   readonly rib = new LocRib();
   readonly interner = new AttrInterner();
   private readonly identities = new Map<string, PeerIdentity>();
+  private readonly sources = new Map<string, Extract<PathSource, { kind: 'bgp' }>>();
   /** Routes of one UPDATE share their attribute array: intern it once. */
   private readonly interned = new WeakMap<readonly PathAttribute[], AttrSet>();
   private statics = new Map<RouteKey, Nlri>();
@@ -85,7 +86,12 @@ export class RibFeed implements RouteSink {
   announced(neighbor: string, routes: readonly ReceivedRoute[]): void {
     const id = this.identities.get(neighbor);
     if (!id) return;
-    const source: PathSource = { kind: 'bgp', peer: neighbor, peerAddress: addressBytes(id.address), peerAddressText: id.address, peerRouterId: id.routerId, ebgp: id.ebgp };
+    // One source object per peer identity, shared by all its paths (memory, and the Loc-RIB's source key cache).
+    let source = this.sources.get(neighbor);
+    if (!source || source.peerRouterId !== id.routerId || source.peerAddressText !== id.address || source.ebgp !== id.ebgp) {
+      source = { kind: 'bgp', peer: neighbor, peerAddress: addressBytes(id.address), peerAddressText: id.address, peerRouterId: id.routerId, ebgp: id.ebgp };
+      this.sources.set(neighbor, source);
+    }
     const now = Date.now();
     const rejected = this.rejected.get(neighbor);
     for (const r of routes) {

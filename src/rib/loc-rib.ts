@@ -4,15 +4,23 @@ import { routeKey, type RouteKey } from './route-key.js';
 
 /** Identity of a path within a prefix: its source and ADD-PATH id. */
 export function sourceKey(p: Path): string {
-  return p.source.kind === 'bgp' ? `bgp:${p.source.peer}` : `${p.source.kind}:${p.source.name}`;
+  let k = sourceKeys.get(p.source);
+  if (k === undefined) {
+    k = p.source.kind === 'bgp' ? `bgp:${p.source.peer}` : `${p.source.kind}:${p.source.name}`;
+    sourceKeys.set(p.source, k);
+  }
+  return k;
 }
+/** Sources are shared by every path of a peer: their key is built once. */
+const sourceKeys = new WeakMap<object, string>();
 
 interface Entry {
   /** The prefix, path id 0. */
   readonly prefix: Nlri;
   paths: Path[];
   best: Path | null;
-  multipath: Path[];
+  /** The ECMP set when it has more than the best path; null means just [best] (no array per prefix). */
+  multipath: Path[] | null;
 }
 
 /** What a change did to a prefix's selection: input for propagation and the FIB. */
@@ -54,7 +62,7 @@ export class LocRib {
     const key = routeKey(p);
     let e = this.entries.get(key);
     if (!e) {
-      e = { prefix: p, paths: [], best: null, multipath: [] };
+      e = { prefix: p, paths: [], best: null, multipath: null };
       this.entries.set(key, e);
     }
     const sk = sourceKey(path);
@@ -81,13 +89,17 @@ export class LocRib {
     const beforeMulti = e.multipath;
     let best: Path | null = null;
     for (const p of e.paths) if (best === null || comparePaths(p, best, this.options).order < 0) best = p;
-    const multipath = best === null ? [] : e.paths.filter((p) => p === best || (p.source.kind === 'bgp' && best!.source.kind === 'bgp' && comparePaths(best!, p, this.options, true).order === 0));
+    let multipath: Path[] | null = null;
+    if (best !== null && e.paths.length > 1) {
+      const m = e.paths.filter((p) => p === best || (p.source.kind === 'bgp' && best!.source.kind === 'bgp' && comparePaths(best!, p, this.options, true).order === 0));
+      if (m.length > 1) multipath = m;
+    }
     e.best = best;
     e.multipath = multipath;
     if (best === null) this.entries.delete(key);
-    const sameMulti = multipath.length === beforeMulti.length && multipath.every((p, i) => p === beforeMulti[i]);
+    const sameMulti = multipath === beforeMulti || (multipath !== null && beforeMulti !== null && multipath.length === beforeMulti.length && multipath.every((p, i) => p === beforeMulti[i]));
     if (before === best && sameMulti) return null;
-    return { prefix: e.prefix, before, after: best, multipath };
+    return { prefix: e.prefix, before, after: best, multipath: multipath ?? (best ? [best] : []) };
   }
 
   best(prefix: Nlri): Path | null {
@@ -95,7 +107,8 @@ export class LocRib {
   }
 
   multipath(prefix: Nlri): readonly Path[] {
-    return this.entries.get(routeKey(asPrefix(prefix)))?.multipath ?? [];
+    const e = this.entries.get(routeKey(asPrefix(prefix)));
+    return e ? (e.multipath ?? (e.best ? [e.best] : [])) : [];
   }
 
   /** Every prefix with its paths, best first, each loser with the step it lost at. */
@@ -108,7 +121,7 @@ export class LocRib {
         paths: sorted.map((path) => ({
           path,
           best: path === best,
-          multipath: e.multipath.includes(path),
+          multipath: e.multipath ? e.multipath.includes(path) : path === best,
           lostAt: path === best ? null : comparePaths(best, path, this.options).step,
         })),
       };

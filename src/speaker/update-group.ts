@@ -138,7 +138,8 @@ export class UpdateGroup {
         continue;
       }
       if (old && old.attributes === c.attributes && old.source === c.source && sameNextHop(old.mpNextHop, c.mpNextHop)) continue;
-      this.adjOut.set(k, { nlri: c.nlri, attributes: c.attributes, mpNextHop: c.mpNextHop, source: c.source });
+      // The change itself is the table entry: no second object per route.
+      this.adjOut.set(k, c as OutRoute);
       if (old) this.count(old.source, -1);
       this.count(c.source, 1);
       push(this.bucket(announce, c.attributes, c.mpNextHop, c.source), c.nlri);
@@ -205,16 +206,26 @@ export class UpdateGroup {
 
   private encodeBucket(b: Bucket): Uint8Array[] {
     const out: Uint8Array[] = [];
-    if (b.v4.length > 0) out.push(...packUpdates(b.attributes, b.v4, this.send));
-    if (b.v6.length > 0 && b.mpNextHop) out.push(...packUpdates(b.attributes, b.v6, this.send, { afi: 2, safi: 1, nextHop: b.mpNextHop }));
+    if (b.v4.length > 0) out.push(...packUpdates(b.attributes, this.withPathIds(b.v4, 0x101), this.send));
+    if (b.v6.length > 0 && b.mpNextHop) out.push(...packUpdates(b.attributes, this.withPathIds(b.v6, 0x201), this.send, { afi: 2, safi: 1, nextHop: b.mpNextHop }));
     return out;
   }
 
   private encodeWithdrawals(w: Withdrawals): Uint8Array[] {
     const out: Uint8Array[] = [];
-    if (w.v4.length > 0) out.push(...packWithdrawals(w.v4, this.send, { afi: 1, safi: 1 }));
-    if (w.v6.length > 0) out.push(...packWithdrawals(w.v6, this.send, { afi: 2, safi: 1 }));
+    if (w.v4.length > 0) out.push(...packWithdrawals(this.withPathIds(w.v4, 0x101), this.send, { afi: 1, safi: 1 }));
+    if (w.v6.length > 0) out.push(...packWithdrawals(this.withPathIds(w.v6, 0x201), this.send, { afi: 2, safi: 1 }));
     return out;
+  }
+
+  /**
+   * The table keeps prefixes without path ids; on an ADD-PATH session the one
+   * path we send per prefix is always path id 1, so that an announcement and
+   * its later withdrawal name the same route.
+   */
+  private withPathIds(nlri: Nlri[], family: FamilyKey): Nlri[] {
+    if (!this.send.addPath.has(family)) return nlri;
+    return nlri.map((n) => (n.pathId === 1 ? n : { ...n, pathId: 1 }));
   }
 }
 
