@@ -9,6 +9,9 @@
  *   VXLAN       <block> via <remote VTEP IP> dev vxlan.calico onlink
  *   local block blackhole <block>
  *   elsewhere   via the BGP next hop (the kernel picks the device)
+ *
+ * No-encap and out-of-pool next hops are recursive (BIRD's `gateway
+ * recursive`): off-link ones go through the kernel route reaching them.
  */
 import type { Prefix } from '../lib/prefix.js';
 import { containsAddress, containsPrefix, formatIp } from './addr.js';
@@ -52,6 +55,13 @@ export interface WantedNextHop {
   readonly gateway: Uint8Array;
   readonly device: string | null;
   readonly onlink: boolean;
+  /**
+   * BIRD's `gateway recursive`: when the gateway is on no subnet connected
+   * to the device (any device when null), the FIB writes the route through
+   * the kernel route that reaches it instead (src/fib/recursive.ts). Never
+   * for tunnels, which are onlink.
+   */
+  readonly recursive: boolean;
 }
 
 export interface WantedRoute {
@@ -92,21 +102,21 @@ function inLocalSubnet(policy: FibPolicy, hop: Uint8Array): boolean {
 /** The next hop for one BGP next hop under a pool mode (null mode: outside every pool). */
 function nextHopFor(policy: FibPolicy, mode: PoolMode | null, hop: Uint8Array, nic: string | null): WantedNextHop | { problem: string; message: string } {
   const viaNic = (): WantedNextHop | { problem: string; message: string } =>
-    nic === null ? { problem: 'nic', message: 'no interface holds the node address (spec.bgp.ipv4Address/ipv6Address), or it is in ignoredInterfaces' } : { gateway: hop, device: nic, onlink: false };
+    nic === null ? { problem: 'nic', message: 'no interface holds the node address (spec.bgp.ipv4Address/ipv6Address), or it is in ignoredInterfaces' } : { gateway: hop, device: nic, onlink: false, recursive: true };
   const viaVxlan = (): WantedNextHop | { problem: string; message: string } => {
     const v = policy.vteps.get(formatIp(hop));
     if (!v) return { problem: 'vtep', message: `no Node with bgp address ${formatIp(hop)} has ipv4VXLANTunnelAddr and vxlanTunnelMACAddr` };
-    return { gateway: v.ip, device: VXLAN_DEVICE, onlink: true };
+    return { gateway: v.ip, device: VXLAN_DEVICE, onlink: true, recursive: false };
   };
   switch (mode) {
     case null:
-      return { gateway: hop, device: null, onlink: false };
+      return { gateway: hop, device: null, onlink: false, recursive: true };
     case 'nic':
       return viaNic();
     case 'ipip':
-      return { gateway: hop, device: TUNL0, onlink: true };
+      return { gateway: hop, device: TUNL0, onlink: true, recursive: false };
     case 'ipip-crosssubnet':
-      return inLocalSubnet(policy, hop) ? viaNic() : { gateway: hop, device: TUNL0, onlink: true };
+      return inLocalSubnet(policy, hop) ? viaNic() : { gateway: hop, device: TUNL0, onlink: true, recursive: false };
     case 'vxlan':
       return viaVxlan();
     case 'vxlan-crosssubnet':
@@ -124,7 +134,7 @@ export function decideRoute(prefix: Prefix, input: FibInput, policy: FibPolicy, 
   const pool = poolFor(policy, prefix);
   if (pool?.mode === 'reject') return { kind: 'reject', reason: 'pool programmed by Felix' };
   if (input.kind === 'blackhole') return { kind: 'install', route: { prefix, blackhole: true, metric: STATIC_METRIC, nextHops: [] } };
-  if (input.kind === 'static') return { kind: 'install', route: { prefix, blackhole: false, metric: STATIC_METRIC, nextHops: [{ gateway: input.via, device: null, onlink: false }] } };
+  if (input.kind === 'static') return { kind: 'install', route: { prefix, blackhole: false, metric: STATIC_METRIC, nextHops: [{ gateway: input.via, device: null, onlink: false, recursive: false }] } };
   const hops: WantedNextHop[] = [];
   for (const hop of input.nextHops) {
     if (policy.rejectNextHops.has(formatIp(hop))) return { kind: 'reject', reason: 'WireGuard peer' };
@@ -143,6 +153,6 @@ export function sameRoute(a: WantedRoute, b: WantedRoute): boolean {
   if (a.blackhole !== b.blackhole || a.metric !== b.metric || a.nextHops.length !== b.nextHops.length) return false;
   return a.nextHops.every((h, i) => {
     const o = b.nextHops[i]!;
-    return sameBytes(h.gateway, o.gateway) && h.device === o.device && h.onlink === o.onlink;
+    return sameBytes(h.gateway, o.gateway) && h.device === o.device && h.onlink === o.onlink && h.recursive === o.recursive;
   });
 }

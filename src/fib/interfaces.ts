@@ -74,16 +74,21 @@ export class Interfaces {
     return null;
   }
 
-  /** The interface with a subnet containing `address` (for diagnostics). */
+  /** The interface with a subnet containing `address`. */
   connected(address: Uint8Array): string | null {
-    for (const l of this.links.values()) {
-      for (const a of l.addrs) {
-        const p = a.address.length === 4
-          ? { afi: 1 as const, addr: ((a.address[0]! << 24) | (a.address[1]! << 16) | (a.address[2]! << 8) | a.address[3]!) >>> 0, len: a.prefixLen }
-          : { afi: 2 as const, addr: a.address, len: a.prefixLen };
-        if (containsAddress(p, address)) return l.name;
-      }
-    }
+    for (const [ifindex, l] of this.links) if (this.connectedOn(ifindex, address)) return l.name;
     return null;
+  }
+
+  /** `address` is inside a subnet of an address on the interface (on link there). */
+  connectedOn(ifindex: number, address: Uint8Array): boolean {
+    const l = this.links.get(ifindex);
+    if (!l) return false;
+    return l.addrs.some((a) => {
+      const p = a.address.length === 4
+        ? { afi: 1 as const, addr: ((a.address[0]! << 24) | (a.address[1]! << 16) | (a.address[2]! << 8) | a.address[3]!) >>> 0, len: a.prefixLen }
+        : { afi: 2 as const, addr: a.address, len: a.prefixLen };
+      return containsAddress(p, address);
+    });
   }
 }

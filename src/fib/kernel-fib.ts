@@ -12,6 +12,9 @@
  *   *_ROUTE): a route of ours removed by someone else is written again, a
  *   device that appears retries the routes that needed it, and alien host
  *   routes (Felix's workload /32s) are reported to `onLearnt`.
+ * - Recursive next hops (BIRD's `gateway recursive`) off every connected
+ *   subnet are written through the alien route reaching them, and follow
+ *   it when it changes; unreachable ones are not written.
  */
 import type { Logger } from '../lib/logger.js';
 import type { Prefix } from '../lib/prefix.js';
@@ -20,6 +23,7 @@ import { sameRoute, type WantedRoute } from './desired.js';
 import { Interfaces } from './interfaces.js';
 import { ENOBUFS, NetlinkError, NetlinkSocket, RTMGRP_IPV4_IFADDR, RTMGRP_IPV4_ROUTE, RTMGRP_IPV6_IFADDR, RTMGRP_IPV6_ROUTE, RTMGRP_LINK } from './netlink-socket.js';
 import { NeighbourTable, type VxlanNeighbour } from './neighbours.js';
+import { AlienTable } from './recursive.js';
 import {
   AF_INET,
   AF_INET6,
@@ -90,6 +94,8 @@ export class KernelFib {
   private readonly failed = new Map<string, string>();
   private readonly problemsSaid = new Set<string>();
   private readonly learnt = new Map<string, LearntRoute>();
+  /** The main table's routes that are not ours, for recursive next hops. */
+  private readonly aliens = new AlienTable();
   private removeUnwanted = false;
   /** Adopted at start-up and not wanted since: kept until convergence. */
   private readonly adoptedOnly = new Set<string>();
@@ -142,6 +148,7 @@ export class KernelFib {
     // IPv6 has no metric 0: the kernel writes 1024 (IP6_RT_PRIO_USER) instead.
     const route = wanted && prefix.afi === 2 && wanted.metric === 0 ? { ...wanted, metric: 1024 } : wanted;
     const old = this.wanted.get(key);
+    this.aliens.track(key, route?.nextHops.filter((h) => h.recursive).map((h) => h.gateway) ?? []);
     if (route === null) {
       if (!old) return;
       this.wanted.delete(key);
@@ -221,18 +228,36 @@ export class KernelFib {
     }
   }
 
-  /** The next hops of `r` with devices resolved, or the missing device's name. */
-  private resolve(r: WantedRoute): RtNextHop[] | string {
+  /**
+   * The next hops of `r` with devices resolved and recursive next hops off
+   * every connected subnet resolved through the alien routes; or why not:
+   * a missing device, or next hops nothing reaches.
+   */
+  private resolve(r: WantedRoute): RtNextHop[] | { device: string } | { unreachable: Uint8Array } {
     const out: RtNextHop[] = [];
+    let unreachable: Uint8Array | null = null;
     for (const h of r.nextHops) {
       let ifindex = 0;
       if (h.device !== null) {
         const i = this.interfaces.ifindex(h.device);
-        if (i === null) return h.device;
+        if (i === null) return { device: h.device };
         ifindex = i;
       }
-      out.push({ gateway: h.gateway, ifindex, onlink: h.onlink });
+      let hop: RtNextHop = { gateway: h.gateway, ifindex, onlink: h.onlink };
+      const onLink = ifindex !== 0 ? this.interfaces.connectedOn(ifindex, h.gateway) : this.interfaces.connected(h.gateway) !== null;
+      if (h.recursive && !onLink) {
+        const via = this.aliens.resolve(h.gateway);
+        if (via === null) {
+          // BIRD's unreachable: this path is left out.
+          unreachable ??= h.gateway;
+          continue;
+        }
+        hop = { gateway: via.gateway, ifindex: via.ifindex, onlink: via.onlink };
+      }
+      // Two BGP next hops behind one router are one kernel next hop.
+      if (!out.some((o) => same(o.gateway, hop.gateway) && o.ifindex === hop.ifindex)) out.push(hop);
     }
+    if (out.length === 0 && unreachable) return { unreachable };
     return out;
   }
 
@@ -258,17 +283,24 @@ export class KernelFib {
       let keepMetric = -1;
       if (want) {
         const hops = this.resolve(want);
-        if (typeof hops === 'string') {
-          this.noteFailure(key, `device ${hops}`, `device ${hops} does not exist${hops === 'tunl0' ? ' (no IPIP in this kernel?)' : ''}; routes through it wait for it`);
+        if ('device' in hops) {
+          const d = hops.device;
+          this.noteFailure(key, `device ${d}`, `device ${d} does not exist${d === 'tunl0' ? ' (no IPIP in this kernel?)' : ''}; routes through it wait for it`);
           continue;
         }
-        keepMetric = want.metric;
-        const current = have.find((h) => h.metric === want.metric);
-        if (!current || !this.matches(want, hops, current)) {
-          writeNewRoute(w, this.seq, { prefix, protocol: this.opts.protocol, metric: want.metric, blackhole: want.blackhole, nextHops: hops });
-          ops.push({ key, kind: 'add', metric: want.metric, installed: { metric: want.metric, blackhole: want.blackhole, nextHops: hops } });
-          this.seq++;
-        } else this.clearFailure(key);
+        if ('unreachable' in hops) {
+          // Not written, and what we wrote before goes (below), as BIRD withdraws an unreachable route.
+          const hop = formatIp(hops.unreachable);
+          this.noteFailure(key, `unreachable ${hop}`, `next hop ${hop} is on no connected subnet and no kernel route reaches it (unreachable); routes through it are written when one does`);
+        } else {
+          keepMetric = want.metric;
+          const current = have.find((h) => h.metric === want.metric);
+          if (!current || !this.matches(want, hops, current)) {
+            writeNewRoute(w, this.seq, { prefix, protocol: this.opts.protocol, metric: want.metric, blackhole: want.blackhole, nextHops: hops });
+            ops.push({ key, kind: 'add', metric: want.metric, installed: { metric: want.metric, blackhole: want.blackhole, nextHops: hops } });
+            this.seq++;
+          } else this.clearFailure(key);
+        }
       } else if (!this.removeUnwanted && this.adoptedOnly.has(key)) {
         continue;
       }
@@ -389,6 +421,7 @@ export class KernelFib {
     if (!this.cmd) return;
     const ours = new Map<string, Installed[]>();
     const learnt = new Map<string, LearntRoute>();
+    const aliens: RtRoute[] = [];
     for (const f of [AF_INET, AF_INET6]) {
       for (const m of await this.dump(RTM_GETROUTE, f)) {
         if (m.kind !== 'route' || m.route.table !== RT_TABLE_MAIN) continue;
@@ -399,11 +432,13 @@ export class KernelFib {
           l.push(installedOf(m.route));
           ours.set(key, l);
         } else {
+          aliens.push(m.route);
           const lr = this.learntOf(m.route);
           if (lr) learnt.set(key, lr);
         }
       }
     }
+    this.aliens.reset(aliens);
     for (const key of new Set([...this.actual.keys(), ...ours.keys()])) {
       this.setActual(key, ours.get(key) ?? []);
       this.dirty.add(key);
@@ -461,6 +496,9 @@ export class KernelFib {
         break;
       case 'addr':
         if (this.interfaces.addr(m.ifindex, m.address, m.prefixLen, m.del) && live) {
+          // Connected subnets moved: recursive next hops may be on link, or off it, now.
+          this.aliens.invalidate();
+          for (const key of this.aliens.tracked()) if (this.wanted.has(key)) this.dirty.add(key);
           this.retryFailed();
           this.onInterfaces?.();
         }
@@ -497,6 +535,8 @@ export class KernelFib {
       }
       return;
     }
+    // Routes whose next hops this route reaches are resolved again.
+    for (const k of this.aliens.update(r, del)) if (this.wanted.has(k)) this.markDirty(k);
     if (del) {
       const had = this.learnt.get(key);
       if (had) {
