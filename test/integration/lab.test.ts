@@ -85,6 +85,10 @@ async function assertKernel(variant: LabVariant): Promise<void> {
       // Same subnet: straight to the node over the NIC.
       assertVia(t1, w2.block, w2.address, 'eth1', false, 'k8s-w1');
       assertVia(t1, ctr.block, ctr.address, 'eth1', false, 'k8s-w1');
+      // The other subnet: the next hop (the node) is off-link, so through the static route's
+      // router, as BIRD's gateway recursive writes it (the router knows no blocks: pings fail).
+      assertVia(t1, w0.block, SUBNETS.lan10.gateway, 'eth1', false, 'k8s-w1');
+      assertVia(t0, w1.block, SUBNETS.lan20.gateway, 'eth1', false, 'k8s-w0');
       break;
     case 'tor': {
       // Learnt from the router: the other subnet's block via the router.
