@@ -1,6 +1,6 @@
-import { parseCidr } from '../calico/address.js';
+import { parseCidr, type Cidr } from '../calico/address.js';
 import { evaluateExport, type DesiredPeer, type DesiredState } from '../calico/index.js';
-import { formatPrefix, parseIpv4, parseIpv6 } from '../lib/prefix.js';
+import { parseIpv4, parseIpv6 } from '../lib/prefix.js';
 import { AttrInterner, type AttrSet } from '../rib/attr-set.js';
 import { applyOperations, runFilters, subjectOf, type FilterResult } from '../policy/bgp-filter.js';
 import type { Path } from '../rib/decision.js';
@@ -52,6 +52,18 @@ export class Propagator {
     this.cache = new Map();
   }
 
+  private readonly ruleCidrs = new Map<string, Cidr | null>();
+  /** Export rules name a few prefixes: parse each once. */
+  private readonly parseRule = (text: string): Cidr | null => {
+    let c = this.ruleCidrs.get(text);
+    if (c === undefined) {
+      c = parseCidr(text);
+      if (this.ruleCidrs.size > 10_000) this.ruleCidrs.clear();
+      this.ruleCidrs.set(text, c);
+    }
+    return c;
+  };
+
   /** The group a session joins once Established, created (and filled from the Loc-RIB) if new. */
   groupFor(to: PropagationTarget, neg: Negotiated, rib: LocRib): UpdateGroup {
     const key = groupKey(to.desired, to.desired.localAsNumber ?? this.state.asNumber, neg);
@@ -93,8 +105,9 @@ export class Propagator {
     const d = to.desired;
     // Calico's calico_export_to_bgp_peers for the prefix and the peer's kind.
     const family = prefix.afi === 1 ? 'ipv4' : 'ipv6';
-    const cidr = parseCidr(formatPrefix(prefix));
-    const accepts = (internal: boolean) => cidr !== null && evaluateExport(this.state.exportPolicy[family], { prefix: cidr, internalPeer: internal }, this.state.normalRoutePriority[family], parseCidr) === 'accept';
+    // No text round trip per route: the prefix is the CIDR, and rule prefixes are parsed once.
+    const cidr: Cidr = { family, prefix, text: '' };
+    const accepts = (internal: boolean) => evaluateExport(this.state.exportPolicy[family], { prefix: cidr, internalPeer: internal }, this.state.normalRoutePriority[family], this.parseRule) === 'accept';
     let perPeer = this.cache.get(d.name);
     if (!perPeer) this.cache.set(d.name, (perPeer = new WeakMap()));
     let bySource = perPeer.get(best.attrs);

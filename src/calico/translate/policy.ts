@@ -184,7 +184,8 @@ export function evaluateExport(rules: readonly ExportRule[], route: ExportCandid
       case 'block': {
         const c = parse(r.prefix);
         if (c === null) break;
-        if (c.text === route.prefix.text) return 'accept';
+        // The block itself (compared as a prefix: the route's text may not be built on hot paths).
+        if (c.prefix.len === route.prefix.prefix.len && cidrContains(c, route.prefix)) return 'accept';
         if (cidrContains(c, route.prefix)) return (route.krtMetric ?? normalPriority) < normalPriority ? 'accept' : 'reject';
         break;
       }
