@@ -148,7 +148,9 @@ function phase(l: Lab, kind: 'announce' | 'withdraw', timeoutMs: number): Promis
     }
     const timer = setTimeout(() => {
       const lost = [...l.sessions.values()].filter((s) => s.state !== 'Established');
-      finish(false, lost.length ? `${lost.length} sessions down, e.g. ${lost[0]!.spec.local}: ${lost[0]!.lastError}` : 'timeout');
+      const stuck = watchers.find((w) => !finished.has(w.session));
+      const why = stuck ? `timeout; e.g. ${stuck.s.spec.local} holds ${stuck.s.counter?.held} after ${stuck.s.counter?.updates} UPDATEs${stuck.s.lastError ? ` (${stuck.s.lastError})` : ''}` : 'timeout';
+      finish(false, lost.length ? `${lost.length} sessions down, e.g. ${lost[0]!.spec.local}: ${lost[0]!.lastError}` : why);
     }, timeoutMs);
     const writes: Promise<void>[] = [];
     for (const [id, b] of l.bytes) writes.push(l.sessions.get(id)!.send([kind === 'announce' ? b.announce : b.withdraw]));

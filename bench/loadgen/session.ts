@@ -20,6 +20,7 @@ import {
   type Capability,
   type OpenMessage,
 } from '../../src/wire/index.js';
+import { copyBytes } from '../../src/lib/bytes.js';
 import { parseIpv4 } from '../../src/lib/prefix.js';
 import type { PrefixCounter } from './counter.js';
 import type { GenSession } from './protocol.js';
@@ -146,7 +147,8 @@ export class GenBgpSession {
       this.onDown();
       return;
     }
-    if (p < buf.length) this.pending = buf.slice(p);
+    // A copy: `buf` may be a view of the shared read buffer (and Buffer's slice() is a view too).
+    if (p < buf.length) this.pending = copyBytes(buf, p);
   }
 
   /** Anything but an UPDATE; false once the session is gone. */

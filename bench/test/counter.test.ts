@@ -82,7 +82,8 @@ describe('bench load generator: in-place framing (GenBgpSession.receive)', () =>
     const s = senderBytes(space, [{ from: 0, count: 20000, attrs: { nextHop: '198.18.0.1', asPath: [65001] } }]);
     const spec = { id: 0, local: '127.2.0.2', remote: '127.0.0.1', port: 179, as: 65002, bgpId: '198.18.0.2', mode: 'connect' as const };
     const session = new GenBgpSession(spec, 240, new PrefixCounter(BASE, 24, 20000, 0, 0));
-    const shared = new Uint8Array(997);
+    // A Buffer, as net's onread hands over: its slice() is a view, not a copy.
+    const shared = Buffer.alloc(997);
     let seen = 0;
     session.onUpdate = () => seen++;
     // Odd-sized reads into one buffer that is overwritten each time, as net's onread does.
