@@ -101,6 +101,28 @@ export function connectApi(target: string = DEFAULT_API_SOCKET, opts: ConnectOpt
     return new ApiCallError(e.code, e.details);
   };
 
+  /** A server stream that runs until cancelled: cancel() ends the iteration quietly. */
+  function watch<Req, Res, T>(m: grpc.MethodDefinition<Req, Res>, req: Req, map: (r: Res) => T[]): AsyncIterable<T> & { cancel(): void } {
+    const call = client.makeServerStreamRequest(m.path, m.requestSerialize, m.responseDeserialize, req);
+    let cancelled = false;
+    return {
+      cancel() {
+        cancelled = true;
+        call.cancel();
+      },
+      async *[Symbol.asyncIterator]() {
+        try {
+          for await (const msg of call as AsyncIterable<Res>) yield* map(msg);
+        } catch (e) {
+          if (cancelled && isServiceError(e) && e.code === grpc.status.CANCELLED) return;
+          throw fail(e);
+        } finally {
+          call.cancel();
+        }
+      },
+    };
+  }
+
   function unary<Req, Res>(m: grpc.MethodDefinition<Req, Res>, req: Req): Promise<Res> {
     return new Promise((resolve, reject) => {
       client.makeUnaryRequest(m.path, m.requestSerialize, m.responseDeserialize, req, { deadline: Date.now() + timeoutMs }, (err, res) =>
@@ -138,54 +160,12 @@ export function connectApi(target: string = DEFAULT_API_SOCKET, opts: ConnectOpt
       return stream(svc.ListPaths, pathQueryToWire(q), (r: W.ListPathsResponse) => r.paths.map(pathFromWire));
     },
     watchPeers(o = {}) {
-      const call = client.makeServerStreamRequest(
-        svc.WatchPeers.path,
-        svc.WatchPeers.requestSerialize,
-        svc.WatchPeers.responseDeserialize,
-        { initial: o.initial ?? false, name: o.name ?? '' },
+      return watch(svc.WatchPeers, { initial: o.initial ?? false, name: o.name ?? '' }, (msg: W.WatchPeersResponse) =>
+        msg.peer ? [{ event: eventFromWire(msg.type), peer: peerFromWire(msg.peer) }] : [],
       );
-      let cancelled = false;
-      return {
-        cancel() {
-          cancelled = true;
-          call.cancel();
-        },
-        async *[Symbol.asyncIterator]() {
-          try {
-            for await (const msg of call as AsyncIterable<W.WatchPeersResponse>) {
-              if (msg.peer) yield { event: eventFromWire(msg.type), peer: peerFromWire(msg.peer) };
-            }
-          } catch (e) {
-            if (cancelled && isServiceError(e) && e.code === grpc.status.CANCELLED) return;
-            throw fail(e);
-          } finally {
-            call.cancel();
-          }
-        },
-      };
     },
     watchPaths(o = {}) {
-      const call = client.makeServerStreamRequest(svc.WatchPaths.path, svc.WatchPaths.requestSerialize, svc.WatchPaths.responseDeserialize, {
-        family: familyToWire(o.family),
-        initial: o.initial ?? false,
-      });
-      let cancelled = false;
-      return {
-        cancel() {
-          cancelled = true;
-          call.cancel();
-        },
-        async *[Symbol.asyncIterator]() {
-          try {
-            for await (const msg of call as AsyncIterable<W.WatchPathsResponse>) yield pathEventFromWire(msg);
-          } catch (e) {
-            if (cancelled && isServiceError(e) && e.code === grpc.status.CANCELLED) return;
-            throw fail(e);
-          } finally {
-            call.cancel();
-          }
-        },
-      };
+      return watch(svc.WatchPaths, { family: familyToWire(o.family), initial: o.initial ?? false }, (msg: W.WatchPathsResponse) => [pathEventFromWire(msg)]);
     },
     async addPath(p) {
       await unary(svc.AddPath, { path: injectedToWire(p) });

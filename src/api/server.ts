@@ -113,112 +113,44 @@ function handlers(provider: ApiProvider, log: Logger, batchSize: number, watches
 
     WatchPeers(call: Call<W.WatchPeersRequest, W.WatchPeersResponse>) {
       const { name, initial } = call.request;
-      // While the client is slow, keep only each peer's latest state: memory stays bounded by the peer count.
-      const pending = new Map<string, W.WatchPeersResponse>();
-      let blocked = false;
-      const send = (msg: W.WatchPeersResponse, key: string) => {
-        if (blocked) {
-          pending.delete(key);
-          pending.set(key, msg);
-          return;
+      serveWatch(call, 'WatchPeers', (send) => {
+        const onChange = (p: PeerInfo, event: PeerEvent = 'changed') => {
+          if (!name || p.name === name) send({ type: eventToWire(event), peer: peerToWire(p, Date.now()) }, p.name);
+        };
+        const unsubscribe = provider.watchPeers(onChange);
+        try {
+          if (initial) for (const p of provider.peers()) onChange(p, 'initial');
+        } catch (e) {
+          unsubscribe();
+          throw e;
         }
-        if (!call.write(msg)) {
-          blocked = true;
-          call.once('drain', flush);
-        }
-      };
-      const flush = () => {
-        blocked = false;
-        for (const [key, msg] of pending) {
-          pending.delete(key);
-          send(msg, key);
-          if (blocked) return;
-        }
-      };
-      const onChange = (p: PeerInfo, event: PeerEvent = 'changed') => {
-        if (name && p.name !== name) return;
-        send({ type: eventToWire(event), peer: peerToWire(p, Date.now()) }, p.name);
-      };
-      let unsubscribe: (() => void) | null = null;
-      const stop = () => {
-        if (!unsubscribe) return;
-        unsubscribe();
-        unsubscribe = null;
-        watches.delete(stop);
-        pending.clear();
-        if (!call.cancelled && !call.writableEnded) call.end();
-      };
-      try {
-        unsubscribe = provider.watchPeers(onChange);
-        watches.add(stop);
-        if (initial) for (const p of provider.peers()) onChange(p, 'initial');
-      } catch (e) {
-        stop();
-        call.emit('error', toServiceError(e, log, 'WatchPeers'));
-        return;
-      }
-      call.on('cancelled', stop);
-      call.on('close', stop);
-      call.on('error', stop);
+        return unsubscribe;
+      });
     },
 
     WatchPaths(call: Call<W.WatchPathsRequest, W.WatchPathsResponse>) {
-      if (!provider.watchPaths) {
+      const watchPaths = provider.watchPaths?.bind(provider);
+      if (!watchPaths) {
         call.emit('error', { code: grpc.status.UNIMPLEMENTED, details: 'this petrel does not stream path changes' });
         return;
       }
       const family = familyFromWire(call.request.family);
-      // While the client is slow, keep only each prefix's latest event: memory stays bounded by the table size.
-      const pending = new Map<string, W.WatchPathsResponse>();
-      let blocked = false;
-      const send = (msg: W.WatchPathsResponse) => {
-        if (blocked) {
-          pending.delete(msg.prefix);
-          pending.set(msg.prefix, msg);
-          return;
-        }
-        if (!call.write(msg)) {
-          blocked = true;
-          call.once('drain', flush);
-        }
-      };
-      const flush = () => {
-        blocked = false;
-        for (const [key, msg] of pending) {
-          pending.delete(key);
-          send(msg);
-          if (blocked) return;
-        }
-      };
-      const onEvent = (e: PathEvent) => {
-        if (family === undefined || e.family === family) send(pathEventToWire(e, Date.now()));
-      };
-      let unsubscribe: (() => void) | null = null;
-      const stop = () => {
-        if (!unsubscribe) return;
-        unsubscribe();
-        unsubscribe = null;
-        watches.delete(stop);
-        pending.clear();
-        if (!call.cancelled && !call.writableEnded) call.end();
-      };
-      try {
-        unsubscribe = provider.watchPaths(onEvent);
-        watches.add(stop);
+      serveWatch(call, 'WatchPaths', (send) => {
+        const onEvent = (e: PathEvent) => {
+          if (family === undefined || e.family === family) send(pathEventToWire(e, Date.now()), e.prefix);
+        };
+        const unsubscribe = watchPaths(onEvent);
         if (call.request.initial) {
           // Synchronously (the daemon's table is an array), so no live event can come before its prefix's initial one.
           const table = provider.paths({ table: 'loc', ...(family ? { family } : {}) });
-          if (!Array.isArray(table)) throw new ApiError('unimplemented', 'an initial dump needs a table in memory');
+          if (!Array.isArray(table)) {
+            unsubscribe();
+            throw new ApiError('unimplemented', 'an initial dump needs a table in memory');
+          }
           for (const p of table as PathInfo[]) if (p.best) onEvent({ type: 'initial', family: p.family, prefix: p.prefix, path: p });
         }
-      } catch (e) {
-        stop();
-        call.emit('error', toServiceError(e, log, 'WatchPaths'));
-        return;
-      }
-      call.on('cancelled', stop);
-      call.on('close', stop);
-      call.on('error', stop);
+        return unsubscribe;
+      });
     },
 
     ListPaths(call: Call<W.ListPathsRequest, W.ListPathsResponse>) {
@@ -250,6 +182,55 @@ function handlers(provider: ApiProvider, log: Logger, batchSize: number, watches
       );
     },
   };
+
+  /**
+   * A watch stream: `subscribe` gets a send(message, key) and returns its
+   * unsubscribe. While the client is slow only each key's latest message is
+   * kept, so memory stays bounded by the number of keys (peers, prefixes).
+   */
+  function serveWatch<Req, Res>(call: Call<Req, Res>, rpc: string, subscribe: (send: (msg: Res, key: string) => void) => () => void): void {
+    const pending = new Map<string, Res>();
+    let blocked = false;
+    const send = (msg: Res, key: string) => {
+      if (blocked) {
+        pending.delete(key);
+        pending.set(key, msg);
+        return;
+      }
+      if (!call.write(msg)) {
+        blocked = true;
+        call.once('drain', flush);
+      }
+    };
+    const flush = () => {
+      blocked = false;
+      for (const [key, msg] of pending) {
+        pending.delete(key);
+        send(msg, key);
+        if (blocked) return;
+      }
+    };
+    let unsubscribe: (() => void) | null = null;
+    const stop = () => {
+      if (!unsubscribe) return;
+      unsubscribe();
+      unsubscribe = null;
+      watches.delete(stop);
+      pending.clear();
+      if (!call.cancelled && !call.writableEnded) call.end();
+    };
+    try {
+      unsubscribe = subscribe(send);
+      watches.add(stop);
+    } catch (e) {
+      stop();
+      call.emit('error', toServiceError(e, log, rpc));
+      return;
+    }
+    call.on('cancelled', stop);
+    call.on('close', stop);
+    call.on('error', stop);
+  }
 
   /**
    * Pulls the provider's table a batch at a time; after each batch, yields
