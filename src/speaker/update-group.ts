@@ -43,6 +43,8 @@ interface Withdrawals {
   readonly v6: Nlri[];
 }
 
+const concat = (ws: readonly Withdrawals[]): Withdrawals => (ws.length === 1 ? ws[0]! : { v4: ws.flatMap((w) => w.v4), v6: ws.flatMap((w) => w.v6) });
+
 const push = (b: Bucket, n: Nlri): void => {
   (n.afi === 1 ? b.v4 : b.v6).push(n);
 };
@@ -148,13 +150,25 @@ export class UpdateGroup {
     }
     if (this.members.size === 0 || (announce.size === 0 && withdraw.size === 0 && targeted.size === 0)) return;
     const shared: { excluded: string | null; messages: Uint8Array[] }[] = [];
-    for (const [excluded, w] of withdraw) shared.push({ excluded, messages: this.encodeWithdrawals(w) });
     for (const list of announce.values()) {
       for (const b of list) shared.push({ excluded: b.excluded, messages: this.encodeBucket(b) });
     }
+    // Withdrawals carry no attributes: every source's go into the same messages. A member
+    // that sent none of them shares one encoding; a source (or a member with its own
+    // targeted withdrawals) gets the rest packed for it alone.
+    let forAll: Uint8Array[] | null = null;
     for (const m of this.members.values()) {
       const t = targeted.get(m.name);
-      const out: Uint8Array[] = t ? this.encodeWithdrawals(t) : [];
+      let out: Uint8Array[];
+      if (!t && !withdraw.has(m.name)) {
+        forAll ??= this.encodeWithdrawals(concat([...withdraw.values()]));
+        out = [...forAll];
+      } else {
+        const mine: Withdrawals[] = [];
+        for (const [excluded, w] of withdraw) if (excluded !== m.name) mine.push(w);
+        if (t) mine.push(t);
+        out = this.encodeWithdrawals(concat(mine));
+      }
       for (const s of shared) if (s.excluded !== m.name) for (const x of s.messages) out.push(x);
       if (out.length > 0) m.deliver(out);
     }

@@ -144,10 +144,13 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   private flush(): void {
     const s = this.socket;
     if (!s) return;
+    // Corked, the messages of one flush leave in one writev, not a system call each.
+    s.cork();
     while (this.outboxHead < this.outbox.length && s.writableLength < HIGH_WATER) {
       s.write(this.outbox[this.outboxHead]!);
       this.outbox[this.outboxHead++] = EMPTY_BYTES;
     }
+    s.uncork();
     if (this.outboxHead === this.outbox.length) {
       this.outbox = [];
       this.outboxHead = 0;

@@ -72,6 +72,21 @@ describe('speaker: update groups (encode once, send to many)', () => {
     assert.equal(b.batches.length, 0, 'withdrawing twice sends nothing');
   });
 
+  it('packs withdrawals of every source into one message; a source gets the others\' alone', () => {
+    const { g, members } = group('a', 'b', 'c');
+    const [a, b, c] = members as [Recorder, Recorder, Recorder];
+    g.apply([ann('10.1.0.0', A, 'a'), ann('10.2.0.0', B, 'b')]);
+    a.take();
+    b.take();
+    c.take();
+    g.apply([wd('10.1.0.0'), wd('10.2.0.0')]);
+    const toC = c.take();
+    assert.equal(toC.length, 1, 'one UPDATE for both sources\' withdrawals');
+    assert.deepEqual(decode(toC).withdrawn, ['10.1.0.0/26', '10.2.0.0/26']);
+    assert.deepEqual(decode(a.take()).withdrawn, ['10.2.0.0/26']);
+    assert.deepEqual(decode(b.take()).withdrawn, ['10.1.0.0/26']);
+  });
+
   it('when the best path moves to a member\'s own path, that member alone gets a withdrawal', () => {
     const { g, members } = group('a', 'b', 'c');
     const [a, b, c] = members as [Recorder, Recorder, Recorder];
