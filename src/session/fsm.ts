@@ -87,7 +87,7 @@ function onConnection(st: Step): void {
  * connection, stop timers, report Down if it was Established, and arm the
  * Idle hold (doubling it) when the session restarts by itself.
  */
-function fail(st: Step, reason: DownReason, notify: NotificationMessage | null, backoff: boolean): void {
+function fail(st: Step, reason: DownReason, notify: NotificationMessage | null, backoff: boolean, holdMs?: number): void {
   const was = st.s.state;
   const neg = st.s.negotiated;
   if (notify) st.send(notify);
@@ -109,7 +109,7 @@ function fail(st: Step, reason: DownReason, notify: NotificationMessage | null, 
   st.s = { ...st.s, negotiated: null, sendBlocked: false, lastError: reason.text };
   st.to('Idle');
   if (st.s.autoRestart) {
-    st.set('IdleHold', st.s.idleHoldMs);
+    st.set('IdleHold', holdMs ?? st.s.idleHoldMs);
     if (backoff) {
       const max = st.s.config.idleHoldTime.max * 1000;
       st.s = { ...st.s, idleHoldMs: Math.min(st.s.idleHoldMs * 2, max) };
@@ -291,7 +291,13 @@ function onMessage(st: Step, decoded: Decoded): StepResult {
 
   if (m.type === 'NOTIFICATION') {
     // Never answered with a NOTIFICATION (RFC 4271 §6.1 spirit; bgp-robustness §1.3).
-    fail(st, { kind: 'notification-received', code: m.code, subcode: m.subcode, text: describe(m) }, null, true);
+    // A Cease is the peer's decision (shutdown, restart, reconfiguration, a refused
+    // connection), not an error of this session: no idle hold and no back-off, as in
+    // BIRD, which restarts at once after a Cease. With a hold, two speakers that both
+    // dial can lock in step, each refusing the other's connection from its Idle.
+    const cease = m.code === ErrorCode.CEASE;
+    if (cease) st.s = { ...st.s, idleHoldMs: st.s.config.idleHoldTime.min * 1000 };
+    fail(st, { kind: 'notification-received', code: m.code, subcode: m.subcode, text: describe(m) }, null, !cease, cease ? 0 : undefined);
     return st.result();
   }
 

@@ -127,6 +127,23 @@ describe('session: RFC 4271 FSM', () => {
     assert.deepEqual(timer(r.out, 'Keepalive'), []);
   });
 
+  it('a received Cease is no error of ours: no Idle hold this time, and the hold goes back to its minimum instead of doubling', () => {
+    let s = createSession(config());
+    const waits: number[] = [];
+    // Two protocol errors double the hold (5 s, 10 s, then 20 s pending)...
+    for (let i = 0; i < 2; i++) {
+      const r = run(s, [...(i === 0 ? TO_OPENSENT : [{ type: 'TimerExpired', timer: 'IdleHold' } as const, { type: 'TimerExpired', timer: 'ConnectRetry' } as const, { type: 'TcpConnected' } as const]), recv(peerOpen({ as: 1 }))]);
+      waits.push(...timer(r.out, 'IdleHold'));
+      s = r.s;
+    }
+    // ...then the peer shuts the session down with Cease / Administrative Shutdown.
+    const cease = { type: 'NOTIFICATION' as const, code: 6, subcode: 2, data: new Uint8Array(0) };
+    const r = run(s, [{ type: 'TimerExpired', timer: 'IdleHold' }, { type: 'TimerExpired', timer: 'ConnectRetry' }, { type: 'TcpConnected' }, recv(cease)]);
+    waits.push(...timer(r.out, 'IdleHold'));
+    assert.deepEqual(waits, [5000, 10000, 0], 'restarts at once after a Cease');
+    assert.equal(r.s.idleHoldMs, 5000, 'the next error waits the minimum again');
+  });
+
   it('doubles the Idle hold after each consecutive error up to 30 s, and resets it once stable', () => {
     let s = createSession(config());
     const waits: number[] = [];
