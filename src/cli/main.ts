@@ -59,6 +59,11 @@ README.md has the details: datastores, kernel programming, the lab, the BIRD soc
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
+  // `petrel COMMAND --help` (birdcl passes its arguments to the socket unchanged).
+  if (command !== 'birdcl' && (rest.includes('--help') || rest.includes('-h'))) {
+    console.log(USAGE);
+    return 0;
+  }
   switch (command) {
     case 'birdcl':
       return runBirdcl(rest);
