@@ -257,15 +257,11 @@ export class Daemon extends EventEmitter<DaemonEvents> {
   /** Propagate best-path changes to every established peer, a bounded batch per tick. */
   private flush(): void {
     this.flushScheduled = false;
-    const all = this.rib.takeChanges();
-    const batch = all.slice(0, FLUSH_BATCH);
+    const batch = this.rib.takeChanges(FLUSH_BATCH);
     this.fib?.changed(batch);
     this.propagator!.propagate(batch);
     if (this.listenerCount('best') > 0) this.emit('best', batch);
-    if (all.length > FLUSH_BATCH) {
-      this.rib.requeue(all.slice(FLUSH_BATCH));
-      this.scheduleFlush();
-    }
+    if (this.rib.pendingCount > 0) this.scheduleFlush();
   }
 
   private async applyChange(c: StateChange): Promise<void> {

@@ -51,23 +51,33 @@ export class RibFeed implements RouteSink {
   private readonly injected = new Map<RouteKey, Nlri>();
   /** Best-path changes not yet propagated; `onChange` is told when the first arrives. */
   private pending: BestChange[] = [];
+  /** Changes before this index were taken: a queue without copying what is left on every take. */
+  private head = 0;
   onChange: (() => void) | null = null;
 
   private note(c: BestChange | null): void {
     if (!c) return;
     this.pending.push(c);
-    if (this.pending.length === 1) this.onChange?.();
+    if (this.pending.length - this.head === 1) this.onChange?.();
   }
 
-  /** Put back changes a bounded flush did not get to. */
-  requeue(changes: readonly BestChange[]): void {
-    this.pending = [...changes, ...this.pending];
+  /** Changes waiting to be taken. */
+  get pendingCount(): number {
+    return this.pending.length - this.head;
   }
 
-  /** Take the changes collected since the last call. */
-  takeChanges(): BestChange[] {
-    const out = this.pending;
-    this.pending = [];
+  /** Take up to `max` of the oldest changes (all by default). */
+  takeChanges(max = Infinity): BestChange[] {
+    const end = Math.min(this.pending.length, this.head + max);
+    const out = this.pending.slice(this.head, end);
+    this.head = end;
+    if (this.head === this.pending.length) {
+      this.pending = [];
+      this.head = 0;
+    } else if (this.head > 65_536 && this.head * 2 > this.pending.length) {
+      this.pending = this.pending.slice(this.head);
+      this.head = 0;
+    }
     return out;
   }
   /** Import verdicts per peer and attribute set: each set is judged once per peer. */
