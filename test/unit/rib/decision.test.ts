@@ -161,3 +161,27 @@ describe('rib: Loc-RIB', () => {
     assert.equal([...rib.ranked()][0]!.paths.length, 2);
   });
 });
+
+describe('rib: route keys', () => {
+  it('every IPv4 prefix and length has its own key; short prefixes are small integers', async () => {
+    const { routeKey } = await import('../../../src/rib/route-key.js');
+    const seen = new Map<string | number, string>();
+    const add = (a: number, len: number, pathId = 0) => {
+      const n = ipv4Nlri(a, len, pathId);
+      const k = routeKey(n);
+      const name = `${n.addr}/${len}#${pathId}`;
+      const other = seen.get(k);
+      assert.ok(other === undefined || other === name, `${name} and ${other} share key ${k}`);
+      seen.set(k, name);
+      return k;
+    };
+    for (const a of [0, 0x0a000000, 0x7fffffc0, 0x80000000, 0xc0a80140, 0xffffffc0, 0xffffffff]) {
+      for (let len = 0; len <= 32; len++) {
+        add(a, len);
+        add(a, len, 1);
+      }
+    }
+    const k = add(0xc0a80140, 26);
+    assert.ok(Number.isInteger(k) && (k as number) === ((k as number) | 0), 'a /26 key is a 32-bit integer');
+  });
+});
