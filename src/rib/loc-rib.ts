@@ -28,7 +28,8 @@ export interface BestChange {
   readonly prefix: Nlri;
   readonly before: Path | null;
   readonly after: Path | null;
-  readonly multipath: readonly Path[];
+  /** The ECMP set when it holds more than the best path; null: just the best (no array per change). */
+  readonly multipath: readonly Path[] | null;
 }
 
 export interface RankedPath {
@@ -99,7 +100,7 @@ export class LocRib {
     if (best === null) this.entries.delete(key);
     const sameMulti = multipath === beforeMulti || (multipath !== null && beforeMulti !== null && multipath.length === beforeMulti.length && multipath.every((p, i) => p === beforeMulti[i]));
     if (before === best && sameMulti) return null;
-    return { prefix: e.prefix, before, after: best, multipath: multipath ?? (best ? [best] : []) };
+    return { prefix: e.prefix, before, after: best, multipath };
   }
 
   best(prefix: Nlri): Path | null {
