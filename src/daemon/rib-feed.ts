@@ -115,21 +115,14 @@ export class RibFeed implements RouteSink {
       let verdict = cache.get(attrs);
       if (!verdict) cache.set(attrs, (verdict = importVerdict(findAttribute(attrs.attributes, 'AS_PATH')?.segments ?? [], id)));
       if (!verdict.accept) {
-        // Rejected on import: it stays in the Adj-RIB-In, and an earlier accepted version leaves the Loc-RIB.
-        this.note(this.rib.withdraw(r.nlri, `bgp:${neighbor}`, r.nlri.pathId));
-        let set = this.rejected.get(neighbor);
-        if (!set) this.rejected.set(neighbor, (set = new Set()));
-        set.add(routeKey(r.nlri));
+        this.reject(neighbor, r.nlri);
         continue;
       }
       if (id.importFilters && id.importFilters.length > 0) {
         // BGPFilter import rules: reject like the import rules above, or accept with their operations.
         const res = runFilters(id.importFilters, subjectOf(r.nlri, attrs.attributes, true), !id.ebgp);
         if (res.action === 'reject') {
-          this.note(this.rib.withdraw(r.nlri, `bgp:${neighbor}`, r.nlri.pathId));
-          let set = this.rejected.get(neighbor);
-          if (!set) this.rejected.set(neighbor, (set = new Set()));
-          set.add(routeKey(r.nlri));
+          this.reject(neighbor, r.nlri);
           continue;
         }
         if (res.operations.length > 0) attrs = this.interner.intern(applyOperations(attrs.attributes, res.operations), attrs.mpNextHop);
@@ -138,6 +131,14 @@ export class RibFeed implements RouteSink {
       const path: Path = { attrs, source, pathId: r.nlri.pathId, since: now, received: r };
       this.note(this.rib.update(r.nlri, path));
     }
+  }
+
+  /** Rejected on import: it stays in the Adj-RIB-In (counted), and an earlier accepted version leaves the Loc-RIB. */
+  private reject(neighbor: string, nlri: Nlri): void {
+    this.note(this.rib.withdraw(nlri, `bgp:${neighbor}`, nlri.pathId));
+    let set = this.rejected.get(neighbor);
+    if (!set) this.rejected.set(neighbor, (set = new Set()));
+    set.add(routeKey(nlri));
   }
 
   withdrawn(neighbor: string, nlri: readonly Nlri[]): void {
