@@ -268,20 +268,15 @@ export class Neighbor implements GroupMember {
 
   /** Move to another update group (the peer's export settings changed): send the difference. */
   regroup(group: UpdateGroup): void {
-    const neg = this.negotiated;
-    if (!neg || group === this.group) return;
+    if (!this.negotiated || group === this.group) return;
     const before = new Map<RouteKey, OutRoute>();
     if (this.group) for (const r of this.group.routesFor(this.name)) before.set(routeKey(r.nlri), r);
     this.group?.leave(this.name);
     this.group = group;
     const dump = group.join(this);
     for (const r of group.routesFor(this.name)) before.delete(routeKey(r.nlri));
-    const messages: Uint8Array[] = [];
-    for (const afi of [1, 2]) {
-      const w = [...before.values()].filter((r) => r.nlri.afi === afi).map((r) => r.nlri);
-      if (w.length > 0) messages.push(...packWithdrawals(w, neg.send, { afi, safi: 1 }));
-    }
-    this.deliver([...messages, ...dump]);
+    // Encoded by the group, so an ADD-PATH session withdraws the path id it was sent.
+    this.deliver([...group.withdrawalsOf([...before.values()].map((r) => r.nlri)), ...dump]);
   }
 
   /** Learnt paths as this peer was told them. */

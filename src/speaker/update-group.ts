@@ -225,6 +225,13 @@ export class UpdateGroup {
     return out;
   }
 
+  /** Withdrawals of prefixes from this group's table, encoded for its sessions (path ids as announced). */
+  withdrawalsOf(nlri: readonly Nlri[]): Uint8Array[] {
+    const w: Withdrawals = { v4: [], v6: [] };
+    for (const n of nlri) (n.afi === 1 ? w.v4 : w.v6).push(n);
+    return this.encodeWithdrawals(w);
+  }
+
   private encodeWithdrawals(w: Withdrawals): Uint8Array[] {
     const out: Uint8Array[] = [];
     if (w.v4.length > 0) out.push(...packWithdrawals(this.withPathIds(w.v4, 0x101), this.send, { afi: 1, safi: 1 }));

@@ -126,4 +126,16 @@ describe('speaker: update groups (encode once, send to many)', () => {
     g.resync([ann('10.1.0.0', attrsFrom('10.0.0.1'), 'a'), ann('10.3.0.0', B, 'b')]);
     assert.deepEqual(decode(x.take()), { announced: ['10.3.0.0/26'], withdrawn: ['10.2.0.0/26'] });
   });
+
+  it('on ADD-PATH sessions every announcement and withdrawal carries path id 1, also withdrawals a leaving member is sent', () => {
+    const addPath = decodeContext({ addPath: new Set([0x101]) });
+    const g = new UpdateGroup('ap', addPath, new Set([0x101]));
+    const x = new Recorder('x');
+    g.join(x);
+    g.apply([{ nlri: ipv4Nlri(ip('10.1.0.0'), 26), attributes: A, mpNextHop: null, source: 'a' }]);
+    const ids = (bytes: readonly Uint8Array[]) =>
+      bytes.flatMap((b) => new Framer().push(b)).map((f) => decodeMessage(f, addPath).message as UpdateMessage).flatMap((u) => [...u.nlri, ...u.withdrawn].map((n) => n.pathId));
+    assert.deepEqual(ids(x.take()), [1]);
+    assert.deepEqual(ids(g.withdrawalsOf([ipv4Nlri(ip('10.1.0.0'), 26)])), [1]);
+  });
 });
