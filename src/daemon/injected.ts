@@ -9,6 +9,7 @@ import { ApiError, type InjectedPath, type PathKey } from '../api/provider.js';
 import { parseIpv4, parseIpv6, parsePrefix } from '../lib/prefix.js';
 import type { ExtendedCommunity, PathAttribute } from '../wire/attributes/types.js';
 import { WellKnownCommunity } from '../wire/constants.js';
+import { communityValue } from '../policy/bgp-filter.js';
 import { ipv4Nlri, ipv6Nlri, type Nlri } from '../wire/nlri.js';
 
 export interface InjectedRoute {
@@ -36,9 +37,9 @@ export function injectedNlri(k: PathKey): Nlri {
 function community(text: string): number {
   const w = WELL_KNOWN.get(text.toLowerCase());
   if (w !== undefined) return w;
-  const m = /^(\d+):(\d+)$/.exec(text);
-  if (!m || Number(m[1]) > 0xffff || Number(m[2]) > 0xffff) throw invalid(`community "${text}" is not ASN:VALUE (16 bits each) or a well-known name`);
-  return ((Number(m[1]) << 16) | Number(m[2])) >>> 0;
+  const v = communityValue(text);
+  if (!v || !('standard' in v)) throw invalid(`community "${text}" is not ASN:VALUE (16 bits each) or a well-known name`);
+  return v.standard;
 }
 
 function extendedCommunity(text: string): ExtendedCommunity {

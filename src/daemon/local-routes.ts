@@ -8,18 +8,14 @@ import { communityValue, runFilters, type FilterOperation } from '../policy/bgp-
 
 /** "65001:100" -> uint32; null when it is not a standard community. */
 function community(text: string): number | null {
-  const m = /^(\d+):(\d+)$/.exec(text);
-  if (!m) return null;
-  const a = Number(m[1]);
-  const b = Number(m[2]);
-  return a <= 0xffff && b <= 0xffff ? ((a << 16) | b) >>> 0 : null;
+  const v = communityValue(text);
+  return v && 'standard' in v ? v.standard : null;
 }
 
+/** "65001:1:2" -> a large community; null otherwise. */
 function largeCommunity(text: string): LargeCommunity | null {
-  const m = /^(\d+):(\d+):(\d+)$/.exec(text);
-  if (!m) return null;
-  const [g, l1, l2] = [Number(m[1]), Number(m[2]), Number(m[3])];
-  return g <= 0xffffffff && l1 <= 0xffffffff && l2 <= 0xffffffff ? { globalAdmin: g, localData1: l1, localData2: l2 } : null;
+  const v = communityValue(text);
+  return v && 'large' in v ? v.large : null;
 }
 
 /**
