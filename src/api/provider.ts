@@ -142,20 +142,11 @@ export interface PathInfo {
   readonly interface?: string;
 }
 
-/** An operator-injected route: what AddPath carries. */
-export interface InjectedPath {
-  readonly family: Family;
-  readonly prefix: string;
-  readonly pathId: number;
-  readonly nextHops: readonly string[];
-  readonly asPath: readonly AsPathSegment[];
-  readonly origin: Origin;
-  readonly med?: number;
-  readonly localPref?: number;
-  readonly communities: readonly string[];
-  readonly largeCommunities: readonly LargeCommunity[];
-  readonly extendedCommunities: readonly string[];
-}
+/** An operator-injected route: what AddPath carries (a path's prefix and attributes, nothing the table adds). */
+export type InjectedPath = Pick<
+  PathInfo,
+  'family' | 'prefix' | 'pathId' | 'nextHops' | 'asPath' | 'origin' | 'med' | 'localPref' | 'communities' | 'largeCommunities' | 'extendedCommunities'
+>;
 
 /** A best-path change of the Loc-RIB: `path` is the new best, null when the prefix is gone. */
 export interface PathEvent {
