@@ -45,12 +45,18 @@ export class Propagator {
   constructor(
     private state: DesiredState,
     private readonly isClient: (peer: string) => boolean,
-  ) {}
+  ) {
+    this.selfV6 = selfV6(state);
+  }
 
   setState(state: DesiredState): void {
     this.state = state;
     this.cache = new Map();
+    this.selfV6 = selfV6(state);
   }
+
+  /** Our IPv6 address for next hop self, parsed once per state (not per route). */
+  private selfV6: Uint8Array | null;
 
   private readonly ruleCidrs = new Map<string, Cidr | null>();
   /** Export rules name a few prefixes: parse each once. */
@@ -108,10 +114,10 @@ export class Propagator {
     // No text round trip per route: the prefix is the CIDR, and rule prefixes are parsed once.
     const cidr: Cidr = { family, prefix, text: '' };
     const accepts = (internal: boolean) => evaluateExport(this.state.exportPolicy[family], { prefix: cidr, internalPeer: internal }, this.state.normalRoutePriority[family], this.parseRule) === 'accept';
-    let perPeer = this.cache.get(d.name);
-    if (!perPeer) this.cache.set(d.name, (perPeer = new WeakMap()));
-    let bySource = perPeer.get(best.attrs);
-    if (!bySource) perPeer.set(best.attrs, (bySource = new Map()));
+    let perGroup = this.cache.get(d.name);
+    if (!perGroup) this.cache.set(d.name, (perGroup = new WeakMap()));
+    let bySource = perGroup.get(best.attrs);
+    if (!bySource) perGroup.set(best.attrs, (bySource = new Map()));
     let policy = accepts(d.internal);
     // BGPFilter export rules run before Calico's pool policy (calico-bird.md §7): a match decides.
     let filter: FilterResult | null = null;
@@ -133,7 +139,7 @@ export class Propagator {
     if (attributes === null) return { nlri, attributes: null, mpNextHop: null, source };
     if (prefix.afi === 1) return { nlri, attributes, mpNextHop: null, source };
     const self = d.nextHop === 'self' || (d.nextHop === 'auto' && !d.internal);
-    const v6 = this.state.nodeAddresses.ipv6 ? parseIpv6(this.state.nodeAddresses.ipv6.ip) : null;
+    const v6 = this.selfV6;
     return { nlri, attributes, mpNextHop: self || best.attrs.mpNextHop === null ? v6 : best.attrs.mpNextHop, source };
   }
 
@@ -157,4 +163,8 @@ export class Propagator {
   resync(rib: LocRib): void {
     for (const g of this.live()) g.group.resync(this.dump(rib, g.target));
   }
+}
+
+function selfV6(state: DesiredState): Uint8Array | null {
+  return state.nodeAddresses.ipv6 ? parseIpv6(state.nodeAddresses.ipv6.ip) : null;
 }

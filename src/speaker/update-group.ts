@@ -110,7 +110,7 @@ export class UpdateGroup {
   messagesFor(name: string, afi?: number): Uint8Array[] {
     const buckets = new Map<readonly PathAttribute[], Bucket[]>();
     for (const r of this.routesFor(name, afi)) push(this.bucket(buckets, r.attributes, r.mpNextHop, null), r.nlri);
-    return this.encodeBuckets(buckets, () => true);
+    return this.encodeBuckets(buckets);
   }
 
   /**
@@ -212,9 +212,9 @@ export class UpdateGroup {
     return b;
   }
 
-  private encodeBuckets(buckets: Map<readonly PathAttribute[], Bucket[]>, include: (b: Bucket) => boolean): Uint8Array[] {
+  private encodeBuckets(buckets: Map<readonly PathAttribute[], Bucket[]>): Uint8Array[] {
     const out: Uint8Array[] = [];
-    for (const list of buckets.values()) for (const b of list) if (include(b)) out.push(...this.encodeBucket(b));
+    for (const list of buckets.values()) for (const b of list) out.push(...this.encodeBucket(b));
     return out;
   }
 
